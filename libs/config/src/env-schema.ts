@@ -1,0 +1,69 @@
+import { z } from 'zod';
+
+/**
+ * The one environment schema. Each app picks the parts it needs with `loadConfig(schema)`;
+ * defaults are the local development values, so `npm run demo` works without an .env file.
+ */
+const port = z.coerce.number().int().min(1).max(65535);
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+export const nodeEnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export const databaseEnvSchema = z.object({
+  DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/twe'),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).default(10),
+});
+
+export const redisEnvSchema = z.object({
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  /** BullMQ key prefix: lets several installations (or test runs) share one Redis. */
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/)
+    .default('twe'),
+});
+
+export const secretEnvSchema = z.object({
+  /** 32 bytes, base64: encrypts mailbox secrets at rest. Required outside development and test. */
+  TWE_SECRET_KEY: z.string().optional(),
+});
+
+export const httpEnvSchema = z.object({
+  /** Port of the service's HTTP listener (API on the gateway; /health and /metrics on workers). */
+  HTTP_PORT: port.optional(),
+});
+
+export const fetchEnvSchema = z.object({
+  FETCH_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).default(25 * 1024 * 1024),
+  FETCH_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
+  FETCH_DEFAULT_INTERVAL_SECONDS: z.coerce.number().int().min(5).default(600),
+});
+
+export const smtpEnvSchema = z.object({
+  SMTP_HOST: z.string().default('127.0.0.1'),
+  SMTP_PORT: port.default(2525),
+  /** `tls` = implicit TLS (465), `starttls` = upgrade required, `none` = plain (local sinks only). */
+  SMTP_SECURITY: z.enum(['tls', 'starttls', 'none']).default('none'),
+  SMTP_USER: z.string().optional(),
+  SMTP_PASSWORD: z.string().optional(),
+  SMTP_POOL_SIZE: z.coerce.number().int().min(1).max(50).default(5),
+  SMTP_TLS_REJECT_UNAUTHORIZED: bool.default(true),
+  MAIL_FROM: z.string().default('Ticket Workflow Engine <helpdesk@example.com>'),
+  /** Domain used for the Message-IDs we generate. */
+  MESSAGE_ID_DOMAIN: z.string().default('twe.example.com'),
+});
+
+export const appEnvSchema = nodeEnvSchema
+  .extend(databaseEnvSchema.shape)
+  .extend(redisEnvSchema.shape)
+  .extend(secretEnvSchema.shape)
+  .extend(httpEnvSchema.shape)
+  .extend(fetchEnvSchema.shape)
+  .extend(smtpEnvSchema.shape);
+
+export type AppConfig = z.infer<typeof appEnvSchema>;

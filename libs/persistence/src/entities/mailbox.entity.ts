@@ -1,0 +1,107 @@
+import { Entity, Enum, PrimaryKey, Property } from '@mikro-orm/core';
+
+export const MailboxKind = {
+  Imap: 'IMAP',
+  Pop3: 'POP3',
+  ImapOAuth: 'IMAP - OAuth',
+  Pop3OAuth: 'POP3 - OAuth',
+} as const;
+export type MailboxKind = (typeof MailboxKind)[keyof typeof MailboxKind];
+
+/** `tls` = implicit TLS; `starttls` = plain connect, then upgrade (required); `none` = plain text. */
+export const MailboxSecurity = { Tls: 'tls', StartTls: 'starttls', None: 'none' } as const;
+export type MailboxSecurity = (typeof MailboxSecurity)[keyof typeof MailboxSecurity];
+
+@Entity({ tableName: 'mailbox' })
+export class Mailbox {
+  @PrimaryKey({ type: 'integer', autoincrement: true })
+  id!: number;
+
+  @Property({ type: 'string', length: 200 })
+  name: string;
+
+  @Enum({ items: () => Object.values(MailboxKind), type: 'string' })
+  kind: MailboxKind;
+
+  @Property({ type: 'string', length: 255 })
+  host: string;
+
+  @Property({ type: 'integer' })
+  port: number;
+
+  @Enum({ items: () => Object.values(MailboxSecurity), type: 'string' })
+  security: MailboxSecurity;
+
+  @Property({ type: 'string', length: 320 })
+  username: string;
+
+  /** AES-GCM ciphertext (SecretCipher); never returned by the API. */
+  @Property({ type: 'text', nullable: true, lazy: true })
+  passwordEncrypted: string | null = null;
+
+  /** PEM of a CA to trust for this mailbox only (self-hosted servers); certificate checks stay on. */
+  @Property({ type: 'text', nullable: true })
+  trustedCaPem: string | null = null;
+
+  @Property({ type: 'string', length: 40, nullable: true })
+  oauthProvider: string | null = null;
+
+  @Property({ type: 'string', length: 100, nullable: true })
+  oauthTenantId: string | null = null;
+
+  @Property({ type: 'string', length: 200, nullable: true })
+  oauthClientId: string | null = null;
+
+  @Property({ type: 'text', nullable: true, lazy: true })
+  oauthClientSecretEncrypted: string | null = null;
+
+  @Property({ type: 'string', length: 500, nullable: true })
+  oauthRedirectUrl: string | null = null;
+
+  @Property({ type: 'text', nullable: true, lazy: true })
+  oauthRefreshTokenEncrypted: string | null = null;
+
+  @Property({ type: 'datetime', nullable: true })
+  oauthRefreshTokenExpiresAt: Date | null = null;
+
+  // Health of the Email Processing Task for this mailbox.
+  @Property({ type: 'datetime', nullable: true })
+  lastFetchStartedAt: Date | null = null;
+
+  @Property({ type: 'datetime', nullable: true })
+  lastFetchFinishedAt: Date | null = null;
+
+  @Property({ type: 'datetime', nullable: true })
+  lastSuccessAt: Date | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  lastError: string | null = null;
+
+  @Property({ type: 'integer', default: 0 })
+  lastFetchCapturedCount: number = 0;
+
+  @Property({ type: 'integer', default: 0 })
+  consecutiveFailures: number = 0;
+
+  @Property({ type: 'datetime', defaultRaw: 'now()' })
+  createdAt: Date = new Date();
+
+  @Property({ type: 'datetime', defaultRaw: 'now()', onUpdate: () => new Date() })
+  updatedAt: Date = new Date();
+
+  constructor(fields: {
+    name: string;
+    kind: MailboxKind;
+    host: string;
+    port: number;
+    security: MailboxSecurity;
+    username: string;
+  }) {
+    this.name = fields.name;
+    this.kind = fields.kind;
+    this.host = fields.host;
+    this.port = fields.port;
+    this.security = fields.security;
+    this.username = fields.username;
+  }
+}

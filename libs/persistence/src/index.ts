@@ -1,0 +1,4 @@
+export * from './entities';
+export * from './orm-config';
+export * from './schema-status';
+export { migrationsList } from './migrations';

@@ -1,0 +1,5 @@
+export * from './queue-names';
+export * from './job-payloads';
+export * from './job-options';
+export * from './queue-connection';
+export * from './producers';
