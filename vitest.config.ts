@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 
 // Tests import libs from their sources (no build needed for unit tests); SWC keeps decorator
 // metadata, which Nest's dependency injection and MikroORM's entity discovery rely on.
-const libs = ['config', 'domain', 'persistence', 'queues', 'mail', 'testing'];
+const libs = ['config', 'domain', 'persistence', 'queues', 'mail', 'runtime', 'testing'];
 
 export default defineConfig({
   plugins: [swc.vite({ module: { type: 'es6' } })],

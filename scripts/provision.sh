@@ -19,12 +19,14 @@ say() { printf '%-15s %s\n' "$1" "$2"; }
 die() { printf '%-15s FAILED: %s\n' "$1" "$2" >&2; exit 1; }
 
 apt_updated=no
-apt_install() {
+apt_install() { # quiet on success, apt's output on failure
+  local out
   if [[ $apt_updated == no ]]; then
-    "${SUDO[@]}" apt-get update -qq >/dev/null || return 1
+    out=$("${SUDO[@]}" apt-get update -qq 2>&1) || { echo "$out" >&2; return 1; }
     apt_updated=yes
   fi
-  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  out=$("${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" 2>&1) ||
+    { echo "$out" >&2; return 1; }
 }
 
 port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }

@@ -1,0 +1,6 @@
+export * from './app-config.provider';
+export * from './bootstrap-service';
+export * from './database.module';
+export * from './logger.module';
+export * from './observability.module';
+export * from './queues.module';
