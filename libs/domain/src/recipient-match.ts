@@ -14,22 +14,28 @@ export interface MessageRecipients {
  *
  * Recipients may be bare addresses or full mailboxes (`Helpdesk <support@example.com>`); comparison
  * ignores case and display names. Subaddressing counts: `support+printer@example.com` reaches the
- * type `support@example.com` (a type whose own address has a `+tag` needs that exact tag). Only `+`
+ * type `support@example.com`, unless a type owns that exact subaddress. Only `+`
  * is treated as the separator: `-` is the qmail convention but also common in real local parts
  * (`customer-service@`), so treating it as a separator would merge unrelated addresses.
  */
-export function matchTicketTypes<T extends { emailTo: string }>(recipients: MessageRecipients, types: T[]): T[] {
-  const addresses = new Set<string>();
+export function matchTicketTypes<T extends { emailTo: string }>(
+  recipients: MessageRecipients,
+  types: T[],
+): T[] {
+  const typeAddresses = types.map((type) => normalizeAddress(type.emailTo));
+  const known = new Set(typeAddresses.filter((address): address is string => address !== null));
+  const reached = new Set<string>();
   for (const raw of [...recipients.to, ...recipients.cc, ...recipients.envelope]) {
     for (const address of extractAddresses(raw)) {
-      addresses.add(address);
-      const base = withoutSubaddress(address);
-      if (base !== null) addresses.add(base);
+      // The most specific address wins, as in the MTA's own lookup: when a type owns
+      // `support+billing@`, mail to that address is not also a ticket for `support@`.
+      const target = withoutSubaddress(address) ?? address;
+      if (target !== null) reached.add(target);
     }
   }
-  return types.filter((type) => {
-    const typeAddress = normalizeAddress(type.emailTo);
-    return typeAddress !== null && addresses.has(typeAddress);
+  return types.filter((_type, index) => {
+    const address = typeAddresses[index];
+    return address !== null && reached.has(address);
   });
 }
 

@@ -5,7 +5,7 @@ import { ormConfig } from './orm-config';
 import { runMigrations } from './schema-status';
 
 /** `npm run migrate`: applies pending migrations to DATABASE_URL and exits. */
-async function main(): Promise<void> {
+export async function migrateCommand(): Promise<void> {
   const config = loadConfig(databaseEnvSchema);
   const orm = await MikroORM.init(ormConfig({ databaseUrl: config.DATABASE_URL, poolMax: 1 }));
   try {
@@ -17,7 +17,7 @@ async function main(): Promise<void> {
 }
 
 if (require.main === module) {
-  main().catch((error: unknown) => {
+  migrateCommand().catch((error: unknown) => {
     console.error(error instanceof Error ? error.message : error);
     process.exit(1);
   });

@@ -1,0 +1,11 @@
+export type { AutoReplyVerdict } from './auto-reply';
+export { detectAutoReply, suppressAutoResponse } from './auto-reply';
+export { addressesMatch, extractAddresses, normalizeAddress } from './email-address';
+export type { MailHeader } from './mail-header';
+export type { MessageRecipients } from './recipient-match';
+export { envelopeRecipientsFromHeaders, matchTicketTypes } from './recipient-match';
+export type { SmtpErrorClassification } from './smtp-error';
+export { classifySmtpError, redactCredentials } from './smtp-error';
+export type { FoundSubjectTag, SubjectTag } from './subject-tag';
+export { findSubjectTag, formatTaggedSubject } from './subject-tag';
+export { isTicketStatus, statusAfterCustomerReply, TICKET_STATUSES, TicketStatus } from './ticket-status';

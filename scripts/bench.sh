@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# `npm run bench`: benchmarks on demand (not run by CI). Prints tables.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/provision.sh
+export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
+npx nx run-many -t build --outputStyle=static
+node bench/dist/pipeline-bench.js "$@"

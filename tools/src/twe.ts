@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+import { migrateCommand } from '@twe/persistence';
+
+import { runDemo } from './demo';
+
+/** `twe <command>`: the operator CLI. */
+const commands: Record<string, { summary: string; run: (args: string[]) => Promise<void> }> = {
+  demo: { summary: 'run the whole system on sample mail and print the tickets and notifications', run: runDemo },
+  migrate: {
+    summary: 'apply pending database migrations to DATABASE_URL',
+    run: () => migrateCommand(),
+  },
+};
+
+async function main(): Promise<void> {
+  const [name, ...args] = process.argv.slice(2);
+  const command = name ? commands[name] : undefined;
+  if (!command) {
+    console.log('usage: twe <command>\n');
+    for (const [key, value] of Object.entries(commands)) console.log(`  ${key.padEnd(10)} ${value.summary}`);
+    process.exit(name ? 2 : 0);
+  }
+  await command.run(args);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
