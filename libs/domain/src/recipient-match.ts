@@ -29,7 +29,7 @@ export function matchTicketTypes<T extends { emailTo: string }>(
     for (const address of extractAddresses(raw)) {
       // The most specific address wins, as in the MTA's own lookup: when a type owns
       // `support+billing@`, mail to that address is not also a ticket for `support@`.
-      const target = withoutSubaddress(address) ?? address;
+      const target = known.has(address) ? address : withoutSubaddress(address);
       if (target !== null) reached.add(target);
     }
   }

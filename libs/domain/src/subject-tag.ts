@@ -83,8 +83,7 @@ function readTag(
   if (!isTagId(ticketId) || !isTagId(logId)) return null;
   const workflowTag = word.replace(/\s+/gu, ' ');
   // Comparing with the numbers (not the digits) also calls leading zeros a mangled form.
-  const form =
-    text === `[${workflowTag} #${ticketId}-${logId}]` && word === workflowTag ? 'canonical' : 'mangled';
+  const form = text === `[${workflowTag} #${ticketId}-${logId}]` ? 'canonical' : 'mangled';
   return { workflowTag, ticketId, logId, form };
 }
 
