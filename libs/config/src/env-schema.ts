@@ -35,13 +35,15 @@ export const secretEnvSchema = z.object({
 
 export const httpEnvSchema = z.object({
   /** Port of the service's HTTP listener (API on the gateway; /health and /metrics on workers). */
-  HTTP_PORT: port.optional(),
+  HTTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
 });
 
 export const fetchEnvSchema = z.object({
   FETCH_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).default(25 * 1024 * 1024),
   FETCH_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
   FETCH_DEFAULT_INTERVAL_SECONDS: z.coerce.number().int().min(5).default(600),
+  /** How often the fetcher re-reads mailboxes and the task setting to bring the job schedulers in line. */
+  FETCH_RECONCILE_SECONDS: z.coerce.number().int().min(1).default(15),
 });
 
 export const smtpEnvSchema = z.object({

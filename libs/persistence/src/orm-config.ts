@@ -27,6 +27,7 @@ export function ormConfig(settings: OrmSettings): Options {
       transactional: true,
       allOrNothing: true,
       snapshot: false,
+      silent: true,
     },
   });
 }

@@ -3,3 +3,4 @@ export * from './job-payloads';
 export * from './job-options';
 export * from './queue-connection';
 export * from './producers';
+export * from './requeue';

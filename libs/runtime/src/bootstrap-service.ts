@@ -27,7 +27,7 @@ export async function bootstrapService(rootModule: unknown, options: ServiceOpti
   await options.configure?.(app);
   const port = config.HTTP_PORT ?? options.defaultHttpPort;
   await app.listen(port, '0.0.0.0');
-  app.get(Logger).log({ service: options.serviceName, port }, `${options.serviceName} listening`);
+  app.get(Logger).log(`${options.serviceName} listening on port ${port}`);
   return app;
 }
 

@@ -1,5 +1,5 @@
 import { MikroOrmModule } from '@mikro-orm/nestjs';
-import { MikroORM } from '@mikro-orm/postgresql';
+import { MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { Module, type OnModuleInit } from '@nestjs/common';
 import { assertSchemaCurrent, ormConfig } from '@twe/persistence';
 
@@ -13,10 +13,11 @@ import { appConfig } from './app-config.provider';
         const config = appConfig();
         return ormConfig({ databaseUrl: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX });
       },
-      driver: undefined,
+      // Naming the driver keeps @mikro-orm/nestjs from calling the factory at import time
+      // (before main.ts or a test has set the environment).
+      driver: PostgreSqlDriver,
     }),
   ],
-  exports: [MikroOrmModule],
 })
 export class DatabaseModule implements OnModuleInit {
   constructor(private readonly orm: MikroORM) {}

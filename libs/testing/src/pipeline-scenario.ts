@@ -184,6 +184,7 @@ export async function startPipelineScenario(options: ScenarioOptions = {}): Prom
         await client.connect();
         try {
           const status = await client.status('INBOX', { messages: true });
+          if (!status) throw new Error('IMAP STATUS INBOX failed');
           return status.messages ?? 0;
         } finally {
           await client.logout();

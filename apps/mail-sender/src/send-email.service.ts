@@ -1,0 +1,165 @@
+import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { Injectable, Logger } from '@nestjs/common';
+import { classifySmtpError } from '@twe/domain';
+import { Attachment, EmailPurpose, EmailQueue, EmailStatus } from '@twe/persistence';
+import type Mail from 'nodemailer/lib/mailer';
+
+import { SmtpTransportHolder } from './smtp-transport.provider';
+
+export type SendResult =
+  | 'sent'
+  /** The row was already `sent` or `failed`: a repeated job changes nothing. */
+  | 'already-done'
+  | 'missing';
+
+/** The server refused the email for good (5xx): retrying gets the same answer. */
+export class PermanentSendError extends Error {
+  override name = 'PermanentSendError';
+}
+
+/** Worth another try later (4xx, network, the row is being sent elsewhere). */
+export class TransientSendError extends Error {
+  override name = 'TransientSendError';
+}
+
+/**
+ * Sends one email_queue row. The row is a small state machine:
+ *   queued -> sending (attempts+1, sendingStartedAt; committed before any byte goes out)
+ *   sending -> sent | failed (5xx, or the last attempt) | queued (4xx / network, retried)
+ * Only the worker that moved the row to `sending` may move it on.
+ */
+@Injectable()
+export class SendEmailService {
+  private readonly logger = new Logger(SendEmailService.name);
+
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly smtp: SmtpTransportHolder,
+  ) {}
+
+  async send(emailQueueId: number, options: { finalAttempt: boolean }): Promise<SendResult> {
+    const em = this.orm.em.fork();
+    const claimed = await em.execute<Array<{ id: number }>>(
+      `update "email_queue" set "status" = ?, "attempts" = "attempts" + 1, "sending_started_at" = now()
+        where "id" = ? and "status" = ? returning "id"`,
+      [EmailStatus.Sending, emailQueueId, EmailStatus.Queued],
+    );
+    if (claimed.length === 0) return this.notClaimed(em, emailQueueId);
+
+    const email = await em.findOneOrFail(EmailQueue, emailQueueId);
+    let info: { accepted?: unknown[]; rejected?: unknown[] };
+    try {
+      const message = await this.message(em, email);
+      info = await this.smtp.transport.sendMail(message);
+    } catch (error) {
+      return this.sendFailed(em, email, error, options.finalAttempt);
+    }
+
+    // A server that accepts some recipients and refuses others does not throw; the refused ones are
+    // recorded on the sent row.
+    const rejected = (info.rejected ?? []).map(String);
+    await this.finish(em, emailQueueId, {
+      status: EmailStatus.Sent,
+      sentAt: new Date(),
+      lastError: rejected.length > 0 ? `Refused recipients: ${rejected.join(', ')}` : null,
+    });
+    return 'sent';
+  }
+
+  private async notClaimed(em: EntityManager, emailQueueId: number): Promise<SendResult> {
+    const row = await em.findOne(EmailQueue, emailQueueId, { fields: ['id', 'status', 'sendingStartedAt'] });
+    if (row === null) return 'missing';
+    if (row.status === EmailStatus.Sent || row.status === EmailStatus.Failed) return 'already-done';
+    // `sending`: another worker has it, or one died mid-send (the stuck-sending sweeper puts it back
+    // to `queued` after a while). Try again later rather than risk sending it twice now.
+    throw new TransientSendError(
+      `Email ${emailQueueId} is ${row.status} since ${row.sendingStartedAt?.toISOString() ?? '(unknown)'}; retrying later`,
+    );
+  }
+
+  private async sendFailed(
+    em: EntityManager,
+    email: EmailQueue,
+    error: unknown,
+    finalAttempt: boolean,
+  ): Promise<never> {
+    const problem = classifySmtpError(error);
+    if (problem.kind === 'permanent') {
+      await this.finish(em, email.id, { status: EmailStatus.Failed, lastError: problem.message });
+      throw new PermanentSendError(problem.message);
+    }
+    if (finalAttempt) {
+      await this.finish(em, email.id, {
+        status: EmailStatus.Failed,
+        lastError: `Gave up after ${email.attempts} attempt(s): ${problem.message}`,
+      });
+      throw new PermanentSendError(problem.message);
+    }
+    await this.finish(em, email.id, { status: EmailStatus.Queued, lastError: problem.message });
+    throw new TransientSendError(problem.message);
+  }
+
+  /** Moves the row on from `sending`; a row the sweeper already took back is left alone. */
+  private async finish(
+    em: EntityManager,
+    emailQueueId: number,
+    fields: { status: EmailStatus; lastError: string | null; sentAt?: Date },
+  ): Promise<void> {
+    const changed = await em.nativeUpdate(
+      EmailQueue,
+      { id: emailQueueId, status: EmailStatus.Sending },
+      fields,
+    );
+    if (changed === 0) {
+      this.logger.warn(
+        { emailQueueId, status: fields.status },
+        'Email row left `sending` before this send finished',
+      );
+    }
+  }
+
+  private async message(em: EntityManager, email: EmailQueue): Promise<Mail.Options> {
+    const files = email.attachmentIds.length
+      ? await em.find(Attachment, { id: { $in: email.attachmentIds } }, { populate: ['content'] })
+      : [];
+    const byId = new Map(files.map((file) => [file.id, file]));
+    const missing = email.attachmentIds.filter((id) => !byId.has(id));
+    if (missing.length > 0) {
+      this.logger.warn(
+        { emailQueueId: email.id, missing },
+        'Attachments of the email no longer exist; sending without them',
+      );
+    }
+    const automatic = email.purpose === EmailPurpose.Notification || email.purpose === EmailPurpose.Forward;
+    return {
+      from: email.fromAddress,
+      to: email.toAddresses,
+      cc: email.ccAddresses ?? undefined,
+      subject: email.subject,
+      text: email.bodyText ?? undefined,
+      html: email.bodyHtml ?? undefined,
+      // Our stored ids: what was recorded is exactly what the recipient gets, so replies thread.
+      messageId: email.messageId,
+      inReplyTo: email.inReplyTo ?? undefined,
+      references: email.references ?? undefined,
+      // RFC 3834: notifications are machine mail; well-behaved responders (out-of-office) do not answer
+      // them, which keeps the helpdesk out of reply loops. Staff responses are human mail.
+      headers: automatic
+        ? { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' }
+        : undefined,
+      attachments: email.attachmentIds
+        .map((id) => byId.get(id))
+        .filter((file): file is Attachment => file !== undefined)
+        .map((file) => ({
+          filename: file.filename ?? undefined,
+          content: file.content,
+          contentType: file.contentType,
+          cid: file.contentId ?? undefined,
+          contentDisposition: file.inline ? ('inline' as const) : ('attachment' as const),
+        })),
+      // Stored content only: never let row data make the transport read local files or URLs.
+      disableFileAccess: true,
+      disableUrlAccess: true,
+    };
+  }
+}

@@ -1,0 +1,156 @@
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { extractAddresses } from '@twe/domain';
+import { fixturesDir, mailExpectations, readMailFixture, type MailExpectation } from '@twe/testing';
+import { describe, expect, it } from 'vitest';
+
+import { MessageParseError, parseMessage, parseMessageHeaders } from './parse-message';
+
+const collapse = (value: string | null): string => (value ?? '').normalize('NFC').replace(/\s+/g, ' ').trim();
+const bareId = (value: string | null): string | null => (value === null ? null : value.replace(/^<|>$/g, ''));
+const lower = (values: string[]): string[] => values.map((value) => value.normalize('NFC').toLowerCase());
+
+const present = mailExpectations().filter(
+  (record) => record.size_bytes > 0 && existsSync(join(fixturesDir(), 'mail', 'eml', record.file)),
+);
+
+function disagrees(record: MailExpectation, field: string): boolean {
+  const known = (record as unknown as { mailparser_disagrees?: Record<string, string> }).mailparser_disagrees;
+  return known !== undefined && field in known;
+}
+
+describe('parseMessage on the corpus (fixtures/mail/expected.json)', () => {
+  it.each(present.map((record) => [record.file, record] as const))('%s', async (_file, record) => {
+    const parsed = await parseMessage(readMailFixture(record.file));
+
+    expect((parsed.fromAddress ?? '').normalize('NFC').toLowerCase()).toBe(
+      (record.from_address ?? '').normalize('NFC').toLowerCase(),
+    );
+    if (!disagrees(record, 'subject')) expect(collapse(parsed.subject)).toBe(collapse(record.subject));
+    expect(bareId(parsed.messageId)).toBe(bareId(record.message_id));
+    expect(bareId(parsed.inReplyTo)).toBe(bareId(record.in_reply_to));
+    expect(lower([...parsed.to, ...parsed.cc])).toEqual(lower(record.to_cc_addresses));
+
+    // The corpus lists Delivered-To, X-Original-To and Envelope-To; the domain rule also counts
+    // Resent-To / Resent-Cc (a message redirected to the helpdesk), so those are added here.
+    const raw = readMailFixture(record.file).toString('latin1');
+    const headerBlock = raw.split(/\r?\n\r?\n/)[0];
+    const resent = [...headerBlock.matchAll(/^Resent-(?:To|Cc):(.*)$/gim)].map((match) => match[1]);
+    const expectedEnvelope = [
+      ...new Set(
+        [...record.envelope_recipients.map((line) => line.replace(/^[^:]*:/, '')), ...resent].flatMap(
+          (value) => extractAddresses(value),
+        ),
+      ),
+    ];
+    expect(parsed.envelopeRecipients).toEqual(expectedEnvelope);
+
+    expect(parsed.attachments).toHaveLength(record.attachment_count);
+    if (!disagrees(record, 'attachment_filenames')) {
+      expect(parsed.attachments.map((file) => file.filename?.normalize('NFC') ?? null)).toEqual(
+        record.attachment_filenames.map((name) => name?.normalize('NFC') ?? null),
+      );
+    }
+    for (const file of parsed.attachments) {
+      expect(file.size).toBe(file.content.length);
+      expect(file.sha256).toBe(createHash('sha256').update(file.content).digest('hex'));
+    }
+  });
+});
+
+describe('parseMessage details', () => {
+  it('reads sender, threading headers, recipients and the plain text of a tagged reply', async () => {
+    const parsed = await parseMessage(readMailFixture('syn-01-re-tag.eml'));
+    expect(parsed).toMatchObject({
+      fromAddress: 'alice@example.com',
+      fromName: 'Alice Example',
+      subject: 'RE: [Support #123-789] Printer on floor 3 is jammed',
+      messageId: '<syn-01-re-tag.reply@mail.example.org>',
+      inReplyTo: '<ticket-123-789.1@helpdesk.example.com>',
+      references: ['<ticket-123-789.1@helpdesk.example.com>'],
+      to: ['support@helpdesk.example.com'],
+      cc: [],
+      envelopeRecipients: ['support@helpdesk.example.com'],
+      html: null,
+      attachments: [],
+    });
+    expect(parsed.text).toContain('It is still jammed after the restart.');
+    expect(parsed.date?.toISOString()).toBe('2024-05-14T07:12:40.000Z');
+    expect(parsed.headers).toContainEqual({ key: 'Delivered-To', value: 'support@helpdesk.example.com' });
+  });
+
+  it('sees a BCC delivery only in the envelope recipients', async () => {
+    const parsed = await parseMessage(readMailFixture('syn-10-bcc-only.eml'));
+    expect(parsed.to).toEqual(['grace@example.org']);
+    expect(parsed.envelopeRecipients).toEqual(['support@helpdesk.example.com']);
+  });
+
+  it('keeps inline images as attachments with their Content-ID and leaves cid: links in the HTML', async () => {
+    const parsed = await parseMessage(readMailFixture('mmp-m0016.eml'));
+    expect(
+      parsed.attachments.map(({ filename, contentType, contentId, inline, size }) => ({
+        filename,
+        contentType,
+        contentId,
+        inline,
+        size,
+      })),
+    ).toEqual([
+      {
+        filename: 'blueball.png',
+        contentType: 'image/png',
+        contentId: '823504223@17052000-0f8d',
+        inline: true,
+        size: 1325,
+      },
+      {
+        filename: 'redball.png',
+        contentType: 'image/png',
+        contentId: '823504223@17052000-0f94',
+        inline: true,
+        size: 1453,
+      },
+    ]);
+    expect(parsed.html).toContain('cid:823504223@17052000-0f8d');
+    expect(parsed.html).not.toContain('data:image/png');
+  });
+
+  it('counts a forwarded message/rfc822 once, as one file', async () => {
+    const parsed = await parseMessage(readMailFixture('imaptools-attachment_message_rfc822.eml'));
+    expect(parsed.attachments).toHaveLength(1);
+    expect(parsed.attachments[0]).toMatchObject({ contentType: 'message/rfc822', inline: false });
+    expect(parsed.attachments[0].content.toString('latin1')).toMatch(/^[\s\S]*Subject:/);
+  });
+
+  it('repairs what mailparser misses in RFC 2822 obsolete syntax (From and Message-ID with comments)', async () => {
+    const parsed = await parseMessage(readMailFixture('imaptools-example13.eml'));
+    expect(parsed.fromAddress).toBe('jdoe@machine.example');
+    expect(parsed.messageId).toBe('<1234@local.machine.example>');
+  });
+
+  it('parses messages without headers or with broken MIME instead of failing', async () => {
+    for (const file of ['enmime-erroneous.eml', 'mime4j-missing-boundary.eml', 'syn-14-no-from.eml']) {
+      const parsed = await parseMessage(readMailFixture(file));
+      expect(parsed.fromAddress).toBeNull();
+    }
+  });
+
+  it('throws MessageParseError only for input that cannot be a message', async () => {
+    await expect(parseMessage(readMailFixture('syn-13-zero-byte-file.eml'))).rejects.toBeInstanceOf(
+      MessageParseError,
+    );
+    await expect(parseMessage(Buffer.alloc(0))).rejects.toThrow('Message is empty (0 bytes)');
+  });
+
+  it('reads only the header block of a message for error tickets', async () => {
+    const raw = readMailFixture('redmine-apple_mail_with_attachment.eml');
+    const headers = await parseMessageHeaders(raw.subarray(0, 2000));
+    expect(headers).toMatchObject({
+      fromAddress: 'JSmith@somenet.foo',
+      subject: 'Test attaching images to tickets by HTML mail',
+    });
+    expect(await parseMessageHeaders(Buffer.alloc(0))).toBeNull();
+  });
+});

@@ -1,0 +1,258 @@
+import { createHash } from 'node:crypto';
+
+import { envelopeRecipientsFromHeaders, extractAddresses, type MailHeader } from '@twe/domain';
+import { simpleParser, type AddressObject, type Attachment, type ParsedMail } from 'mailparser';
+
+/** A file of the message, as a ticket log stores it. */
+export interface ParsedAttachment {
+  /** Decoded file name (RFC 2231 / RFC 2047), or null when the part has none. */
+  filename: string | null;
+  contentType: string;
+  size: number;
+  /** Hex SHA-256 of `content`. */
+  sha256: string;
+  /** Content-ID without the angle brackets, i.e. what `cid:` URLs in the HTML body refer to. */
+  contentId: string | null;
+  /** Shown inside the body (inline disposition or part of a multipart/related) rather than as a file. */
+  inline: boolean;
+  content: Buffer;
+}
+
+/** What the engine needs from a raw message: plain data, no parser objects. */
+export interface ParsedInbound {
+  /** addr-spec of the first mailbox in From, as written (not lowercased); null without one. */
+  fromAddress: string | null;
+  fromName: string | null;
+  /** Decoded subject; null when the header is absent. */
+  subject: string | null;
+  /** `<id>` form; null when absent or empty. */
+  messageId: string | null;
+  inReplyTo: string | null;
+  references: string[];
+  /** The Date header; null when absent or unreadable. */
+  date: Date | null;
+  /** addr-specs of every To / Cc field, in header order (group members included). */
+  to: string[];
+  cc: string[];
+  /**
+   * Normalized addresses from delivery headers (Delivered-To, X-Original-To, Envelope-To, and the
+   * Resent-To/Cc of redirected mail): the only place a BCC'd helpdesk address shows up.
+   */
+  envelopeRecipients: string[];
+  /** Every header line in order, unfolded (`key` as written, without surrounding white space). */
+  headers: MailHeader[];
+  text: string | null;
+  html: string | null;
+  /**
+   * Files in MIME order: every leaf that is not text/plain or text/html, plus text parts with
+   * `Content-Disposition: attachment`; a forwarded `message/rfc822` counts once (not descended into).
+   */
+  attachments: ParsedAttachment[];
+}
+
+/** The input is not a message at all (empty, or the parser gave up). Broken but readable mail parses. */
+export class MessageParseError extends Error {
+  override name = 'MessageParseError';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+const PARSER_OPTIONS = {
+  // Keep `cid:` links as they are: the default turns every inline image into a data: URI inside
+  // the HTML, which would store each image twice (once in the body, once as an attachment).
+  keepCidLinks: true,
+  skipTextToHtml: true,
+  skipTextLinks: true,
+};
+
+/**
+ * Parses raw RFC 5322 bytes with mailparser's simpleParser. mailparser is lenient: messages with
+ * broken MIME, missing headers or unknown charsets still parse (best effort). Only input that
+ * cannot be a message throws a MessageParseError.
+ */
+export async function parseMessage(raw: Buffer): Promise<ParsedInbound> {
+  if (raw.length === 0) throw new MessageParseError('Message is empty (0 bytes)');
+  let mail: ParsedMail;
+  try {
+    mail = await simpleParser(withReadableFirstHeader(raw), PARSER_OPTIONS);
+  } catch (error) {
+    throw new MessageParseError(`Message cannot be parsed: ${errorMessage(error)}`, { cause: error });
+  }
+  return toParsedInbound(mail);
+}
+
+/**
+ * Only the header block (the first blank line ends it; at most `maxHeaderBytes` are read): enough to
+ * describe a message that cannot be processed as a whole (too big, truncated, unparseable body).
+ * Never throws; returns null when not even the headers can be read.
+ */
+export async function parseMessageHeaders(
+  raw: Buffer,
+  maxHeaderBytes = 256 * 1024,
+): Promise<Pick<
+  ParsedInbound,
+  'fromAddress' | 'fromName' | 'subject' | 'messageId' | 'date' | 'headers'
+> | null> {
+  if (raw.length === 0) return null;
+  const window = raw.subarray(0, Math.min(raw.length, maxHeaderBytes));
+  const end = headerBlockEnd(window);
+  try {
+    const headerBlock = Buffer.concat([window.subarray(0, end), Buffer.from('\r\n\r\n')]);
+    const mail = await simpleParser(withReadableFirstHeader(headerBlock), PARSER_OPTIONS);
+    const parsed = toParsedInbound(mail);
+    return {
+      fromAddress: parsed.fromAddress,
+      fromName: parsed.fromName,
+      subject: parsed.subject,
+      messageId: parsed.messageId,
+      date: parsed.date,
+      headers: parsed.headers,
+    };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * RFC 2822 obsolete syntax allows white space before the colon. In the first line that makes
+ * `From  : John <j@x>` look like an mbox `From ` separator line, which mailparser skips, losing
+ * the sender. Only the white space before the colon is removed.
+ */
+function withReadableFirstHeader(raw: Buffer): Buffer {
+  const match = /^From[ \t]+:/.exec(raw.subarray(0, 64).toString('latin1'));
+  if (match === null) return raw;
+  return Buffer.concat([Buffer.from('From:'), raw.subarray(match[0].length)]);
+}
+
+function toParsedInbound(mail: ParsedMail): ParsedInbound {
+  const headers = headerList(mail);
+  const from = obsoleteFrom(headers) ?? firstMailbox(mail.from);
+  return {
+    fromAddress: from?.address ?? null,
+    fromName: from?.name ?? null,
+    subject: typeof mail.subject === 'string' ? mail.subject : null,
+    messageId: messageIdOf(mail.messageId),
+    inReplyTo: messageIdOf(mail.inReplyTo),
+    references: referencesOf(mail.references),
+    date: dateOf(headers),
+    to: addressesOf(mail.to),
+    cc: addressesOf(mail.cc),
+    envelopeRecipients: envelopeRecipientsFromHeaders(headers),
+    headers,
+    text: typeof mail.text === 'string' && mail.text !== '' ? mail.text : null,
+    html: typeof mail.html === 'string' && mail.html !== '' ? mail.html : null,
+    attachments: mail.attachments.map(toParsedAttachment),
+  };
+}
+
+function toParsedAttachment(attachment: Attachment): ParsedAttachment {
+  const content = Buffer.isBuffer(attachment.content)
+    ? attachment.content
+    : Buffer.from(attachment.content ?? '');
+  return {
+    filename: attachment.filename ?? null,
+    contentType: attachment.contentType || 'application/octet-stream',
+    size: content.length,
+    sha256: createHash('sha256').update(content).digest('hex'),
+    contentId: attachment.cid ?? null,
+    inline: attachment.contentDisposition === 'inline' || attachment.related === true,
+    content,
+  };
+}
+
+function headerList(mail: ParsedMail): MailHeader[] {
+  const headers: MailHeader[] = [];
+  for (const { line } of mail.headerLines ?? []) {
+    const colon = line.indexOf(':');
+    // A line without a colon is a broken continuation that mailparser could not attach anywhere.
+    if (colon <= 0) continue;
+    headers.push({
+      key: line.slice(0, colon).trim(),
+      value: line
+        .slice(colon + 1)
+        .replace(/\r?\n[ \t]+/g, ' ')
+        .trim(),
+    });
+  }
+  return headers;
+}
+
+interface Mailbox {
+  address: string;
+  name: string | null;
+}
+
+function flatten(
+  objects: AddressObject | AddressObject[] | undefined,
+): Array<{ address?: string; name: string }> {
+  if (objects === undefined) return [];
+  return (Array.isArray(objects) ? objects : [objects])
+    .flatMap((object) => object.value ?? [])
+    .flatMap((entry) => (entry.group ? entry.group : [entry]));
+}
+
+function firstMailbox(from: AddressObject | undefined): Mailbox | null {
+  const entry = flatten(from).find((candidate) => candidate.address);
+  if (!entry?.address) return null;
+  return { address: entry.address, name: entry.name ? entry.name : null };
+}
+
+/**
+ * mailparser misreads RFC 2822 obsolete syntax (`John Doe <jdoe@machine(comment).  example>` gives
+ * `jdoe@machine`): for a From with a comment or white space inside the angle brackets, the domain's
+ * address reader (which drops comments and CFWS) is used instead. Its result is normalized (lower
+ * case), which is how contacts are stored anyway.
+ */
+function obsoleteFrom(headers: MailHeader[]): Mailbox | null {
+  const header = headers.find((candidate) => candidate.key.toLowerCase() === 'from');
+  if (header === undefined || !/\(|<[^>]*\s[^>]*>/.test(header.value)) return null;
+  const address = extractAddresses(header.value)[0];
+  if (address === undefined) return null;
+  const name = /^\s*([^<"(]*?)\s*</.exec(header.value)?.[1] ?? '';
+  return { address, name: name === '' ? null : name };
+}
+
+function addressesOf(objects: AddressObject | AddressObject[] | undefined): string[] {
+  return flatten(objects)
+    .map((entry) => entry.address)
+    .filter((address): address is string => typeof address === 'string' && address !== '');
+}
+
+/**
+ * `<id>`; comments and white space (obsolete syntax, `<1234   @   local(blah)  .machine .example>`)
+ * are not part of a msg-id and are removed. mailparser adds the brackets when they are missing.
+ */
+function messageIdOf(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  const bare = value
+    .replace(/\([^()]*\)/g, '')
+    .replace(/\s+/g, '')
+    .replace(/^<+|>+$/g, '');
+  return bare === '' ? null : `<${bare}>`;
+}
+
+function referencesOf(value: unknown): string[] {
+  const list = Array.isArray(value) ? value : typeof value === 'string' ? value.split(/\s+/) : [];
+  return list.map(messageIdOf).filter((id): id is string => id !== null);
+}
+
+/** mailparser replaces an unreadable Date with the current time; read the header ourselves instead. */
+function dateOf(headers: MailHeader[]): Date | null {
+  const header = headers.find((candidate) => candidate.key.toLowerCase() === 'date');
+  if (!header) return null;
+  const date = new Date(header.value.replace(/\([^()]*\)/g, ' '));
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+function headerBlockEnd(window: Buffer): number {
+  const crlf = window.indexOf('\r\n\r\n');
+  const lf = window.indexOf('\n\n');
+  const ends = [crlf, lf].filter((index) => index >= 0);
+  return ends.length === 0 ? window.length : Math.min(...ends);
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
