@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { chmod, chown, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import type { Socket } from 'node:net';
@@ -41,7 +41,8 @@ export interface DovecotServer {
 const HOST = '127.0.0.1';
 const STARTUP_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 5_000;
-const MISSING_DOVECOT = 'Dovecot is not installed (no `dovecot` binary found); run `bash scripts/provision.sh`';
+const MISSING_DOVECOT =
+  'Dovecot is not installed (no `dovecot` binary found); run `bash scripts/provision.sh`';
 
 const execFileAsync = promisify(execFile);
 
@@ -61,6 +62,7 @@ interface Accounts {
   mailGid: number;
   loginUser: string;
   internalUser: string;
+  internalGroup: string;
   /** chroot needs root; a non-root instance must switch it off for the login services. */
   chroot: boolean;
 }
@@ -68,12 +70,27 @@ interface Accounts {
 async function accounts(): Promise<Accounts> {
   const me = userInfo();
   if (me.uid !== 0) {
-    return { mailUid: me.uid, mailGid: me.gid, loginUser: me.username, internalUser: me.username, chroot: false };
+    const group = (await execFileAsync('id', ['-gn'])).stdout.trim();
+    return {
+      mailUid: me.uid,
+      mailGid: me.gid,
+      loginUser: me.username,
+      internalUser: me.username,
+      internalGroup: group,
+      chroot: false,
+    };
   }
   // Dovecot refuses to access mail as uid 0, so root instances store mail as Debian's `mail` user.
   const uid = Number((await execFileAsync('id', ['-u', 'mail'])).stdout.trim());
   const gid = Number((await execFileAsync('id', ['-g', 'mail'])).stdout.trim());
-  return { mailUid: uid, mailGid: gid, loginUser: 'dovenull', internalUser: 'dovecot', chroot: true };
+  return {
+    mailUid: uid,
+    mailGid: gid,
+    loginUser: 'dovenull',
+    internalUser: 'dovecot',
+    internalGroup: 'dovecot',
+    chroot: true,
+  };
 }
 
 interface Layout {
@@ -129,6 +146,15 @@ async function writeUsers(layout: Layout, users: DovecotUser[], ids: Accounts): 
   await rename(next, layout.users);
 }
 
+/**
+ * Dovecot stats a passwd-file at most once per wall-clock second, so a user written in the same
+ * second as an earlier lookup stays unknown until the second is over. Waiting it out makes
+ * addUser() effective as soon as it resolves.
+ */
+function nextWallClockSecond(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 20));
+}
+
 interface Ports {
   imap: number;
   imaps: number;
@@ -155,6 +181,7 @@ first_valid_uid = ${ids.mailUid}
 first_valid_gid = ${ids.mailGid}
 default_login_user = ${ids.loginUser}
 default_internal_user = ${ids.internalUser}
+default_internal_group = ${ids.internalGroup}
 mail_max_userip_connections = 100
 # Test speed: no 2 s pause after a failed login, and no per-IP penalty (2, 4, 8, 15 s added to every
 # later login from 127.0.0.1, correct ones included, after a few failures); mode 0 on the penalty
@@ -222,7 +249,10 @@ async function readLog(layout: Layout): Promise<string> {
 async function launch(binary: string, layout: Layout, ports: Ports): Promise<ChildProcess> {
   // Foreground mode keeps the master our child: we know its pid and see its exit (no zombie, no pid
   // file). `detached` makes it lead its own process group, which every Dovecot process joins.
-  const master = spawn(binary, ['-F', '-c', layout.config], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  const master = spawn(binary, ['-F', '-c', layout.config], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
+  });
   let stderr = '';
   master.stderr?.setEncoding('utf8').on('data', (text: string) => (stderr += text));
   let exited = false;
@@ -242,6 +272,8 @@ async function launch(binary: string, layout: Layout, ports: Ports): Promise<Chi
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
   }
+  if (exited)
+    throw new Error(`Dovecot exited right after start (${layout.config}): ${await readLog(layout)}`);
   master.unref();
   // The stderr pipe is a net.Socket; unref it too, or it alone keeps the test process alive.
   (master.stderr as Socket | null)?.unref();
@@ -264,6 +296,19 @@ async function killInstance(master: ChildProcess): Promise<void> {
   }
   await exited;
 }
+
+/** Instances not stopped yet, killed when the process exits so a forgotten stop() leaks nothing. */
+const liveInstances = new Map<ChildProcess, string>();
+process.once('exit', () => {
+  for (const [master, dir] of liveInstances) {
+    try {
+      if (master.pid !== undefined) process.kill(-master.pid, 'SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // best effort while exiting
+    }
+  }
+});
 
 /**
  * Starts a private Dovecot (IMAP, IMAPS, POP3, POP3S on free loopback ports) in its own temp folder,
@@ -307,6 +352,7 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
     }
     const running = master;
     const listening = ports as Ports;
+    liveInstances.set(running, layout.dir);
 
     let stopping: Promise<void> | undefined;
     return {
@@ -322,12 +368,16 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
         assertPasswdFileSafe(added);
         users.push(added);
         await writeUsers(layout, users, ids);
+        await nextWallClockSecond();
       },
       stop() {
         stopping ??= (async () => {
           await killInstance(running);
+          liveInstances.delete(running);
           // Login processes inherit the listening sockets; wait until the last holder is gone.
-          for (const port of Object.values(listening)) await waitForPort(HOST, port, 'closed', STOP_TIMEOUT_MS);
+          for (const port of Object.values(listening)) {
+            await waitForPort(HOST, port, 'closed', STOP_TIMEOUT_MS);
+          }
           await rm(layout.dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
         })();
         return stopping;

@@ -13,7 +13,9 @@ async function checkPostgres(): Promise<void> {
     await client.connect();
     await client.query('SELECT 1');
   } catch (error) {
-    throw new Error(`PostgreSQL is not reachable at ${pgAdminUrl()} (${String(error)}); ${PROVISION_HINT}`);
+    throw new Error(`PostgreSQL is not reachable at ${pgAdminUrl()} (${String(error)}); ${PROVISION_HINT}`, {
+      cause: error,
+    });
   } finally {
     await client.end().catch(() => undefined);
   }
@@ -27,12 +29,16 @@ async function checkRedis(): Promise<void> {
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
   });
-  redis.on('error', () => undefined);
+  let socketError: unknown; // connect() itself only says "Connection is closed."
+  redis.on('error', (error) => (socketError ??= error));
   try {
     await redis.connect();
     await redis.ping();
   } catch (error) {
-    throw new Error(`Redis is not reachable at ${testRedisUrl()} (${String(error)}); ${PROVISION_HINT}`);
+    const reason = String(socketError ?? error);
+    throw new Error(`Redis is not reachable at ${testRedisUrl()} (${reason}); ${PROVISION_HINT}`, {
+      cause: error,
+    });
   } finally {
     redis.disconnect();
   }
