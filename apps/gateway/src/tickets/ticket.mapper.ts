@@ -1,0 +1,62 @@
+import type { Attachment, Ticket, TicketLog } from '@twe/persistence';
+
+import type { TicketDetailDto, TicketSummaryDto } from './ticket.schemas';
+
+/** Needs `type` and `contact` loaded. */
+export function toTicketSummaryDto(ticket: Ticket, logCount: number): TicketSummaryDto {
+  return {
+    id: ticket.id,
+    kind: ticket.kind,
+    status: ticket.status,
+    subject: ticket.subject,
+    type: ticket.type
+      ? { id: ticket.type.id, name: ticket.type.name, workflowTag: ticket.type.workflowTag }
+      : null,
+    contactEmail: ticket.contact?.email ?? null,
+    logCount,
+    createdAt: ticket.createdAt.toISOString(),
+    updatedAt: ticket.updatedAt.toISOString(),
+  };
+}
+
+/** Needs `logs`, `logs.attachments` (without the lazy content) loaded; logs in display order. */
+export function toTicketDetailDto(ticket: Ticket, logs: TicketLog[]): TicketDetailDto {
+  return {
+    ...toTicketSummaryDto(ticket, logs.length),
+    contact: ticket.contact
+      ? { id: ticket.contact.id, email: ticket.contact.email, name: ticket.contact.name }
+      : null,
+    errorReason: ticket.errorReason,
+    logs: logs.map((log) => ({
+      id: log.id,
+      direction: log.direction,
+      from: { address: log.fromAddress, name: log.fromName },
+      subject: log.subject,
+      messageId: log.messageId,
+      inReplyTo: log.inReplyTo,
+      receiver: {
+        name: log.receiverName,
+        email: log.receiverEmail,
+        contactId: log.receiverContact?.id ?? null,
+      },
+      textBody: log.bodyText,
+      inboundMessageId: log.inboundMessage?.id ?? null,
+      attachments: log.attachments
+        .getItems()
+        .sort((a, b) => a.id - b.id)
+        .map(toAttachmentDto),
+      createdAt: log.createdAt.toISOString(),
+    })),
+  };
+}
+
+function toAttachmentDto(attachment: Attachment) {
+  return {
+    id: attachment.id,
+    filename: attachment.filename,
+    contentType: attachment.contentType,
+    size: attachment.size,
+    sha256: attachment.sha256,
+    inline: attachment.inline,
+  };
+}

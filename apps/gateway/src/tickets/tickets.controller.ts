@@ -1,0 +1,55 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiQuery,
+  ApiTags,
+} from '@nestjs/swagger';
+
+import { errorResponseRef, validationErrorResponseRef } from '../common/api-errors';
+import { ParseIdPipe } from '../common/id-param.pipe';
+import { ZodValidationPipe } from '../common/zod-validation.pipe';
+import {
+  listTicketsQuerySchema,
+  ticketListQueryDocs,
+  ticketRefs,
+  type ListTicketsQuery,
+  type TicketDetailDto,
+  type TicketPageDto,
+} from './ticket.schemas';
+import { TicketsService } from './tickets.service';
+
+function ApiListQueries(): MethodDecorator {
+  return (target, key, descriptor) => {
+    for (const doc of ticketListQueryDocs) ApiQuery(doc)(target, key, descriptor);
+  };
+}
+
+@ApiTags('Tickets')
+@Controller('api/tickets')
+export class TicketsController {
+  constructor(private readonly tickets: TicketsService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Tickets, newest first, paged and filtered' })
+  @ApiListQueries()
+  @ApiOkResponse({ schema: ticketRefs.page })
+  @ApiBadRequestResponse({ schema: validationErrorResponseRef })
+  list(
+    @Query(new ZodValidationPipe(listTicketsQuerySchema)) query: ListTicketsQuery,
+  ): Promise<TicketPageDto> {
+    return this.tickets.list(query);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'A ticket with its logs and attachment metadata' })
+  @ApiParam({ name: 'id', schema: { type: 'integer', minimum: 1 } })
+  @ApiOkResponse({ schema: ticketRefs.detail })
+  @ApiNotFoundResponse({ schema: errorResponseRef })
+  get(@Param('id', new ParseIdPipe('Ticket')) id: number): Promise<TicketDetailDto> {
+    return this.tickets.get(id);
+  }
+}
