@@ -10,15 +10,24 @@ import { REDMINE_ADDRESS, SUPPORT_ADDRESS } from '@twe/testing';
 export interface SampleOutcome {
   file: string;
   raw: Buffer;
-  /** sha256 of the bytes as an IMAP server hands them back (bare LF stored and returned as CRLF). */
+  /** The bytes as an IMAP server hands them back (see `asServedByImap`). */
+  sizeAsServed: number;
   sha256AsServed: string;
   expectation: MailExpectation;
   kind: 'normal' | 'invalid' | 'error';
   types: Array<'Support' | 'Redmine'>;
+  /** Whether each of its new logs is notified: auto-replies and bounces are logged, not notified. */
+  notified: boolean;
+  /** Another sample earlier in the list with the same Message-ID and sender: this one is a duplicate delivery. */
+  duplicateOf: string | null;
 }
 
+/**
+ * Dovecot stores an APPENDed message with CRLF line ends: a bare LF becomes CRLF and a stray CR
+ * before a line end (`\r\r\n`, seen in broken mailers' output) is dropped.
+ */
 function asServedByImap(raw: Buffer): Buffer {
-  return Buffer.from(raw.toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1');
+  return Buffer.from(raw.toString('latin1').replace(/\r*\n/g, '\r\n'), 'latin1');
 }
 
 function recipientsOf(expectation: MailExpectation): string[] {
@@ -28,22 +37,34 @@ function recipientsOf(expectation: MailExpectation): string[] {
 
 export function sampleOutcomes(files: string[], maxMessageBytes: number): SampleOutcome[] {
   const byFile = new Map(mailExpectations().map((record) => [record.file, record]));
+  const firstByIdentity = new Map<string, string>();
   return files.map((file) => {
     const expectation = byFile.get(file);
     if (!expectation) throw new Error(`no expectation for ${file}`);
     const raw = readMailFixture(file);
+    const served = asServedByImap(raw);
     const recipients = recipientsOf(expectation);
     const types: Array<'Support' | 'Redmine'> = [];
     if (recipients.includes(SUPPORT_ADDRESS)) types.push('Support');
     if (recipients.includes(REDMINE_ADDRESS)) types.push('Redmine');
-    const kind = raw.length > maxMessageBytes ? 'error' : types.length > 0 ? 'normal' : 'invalid';
+    const kind = served.length > maxMessageBytes ? 'error' : types.length > 0 ? 'normal' : 'invalid';
+
+    let duplicateOf: string | null = null;
+    if (kind !== 'error' && expectation.message_id && expectation.from_address) {
+      const identity = `${expectation.message_id.toLowerCase()} ${expectation.from_address.toLowerCase()}`;
+      duplicateOf = firstByIdentity.get(identity) ?? null;
+      if (duplicateOf === null) firstByIdentity.set(identity, file);
+    }
     return {
       file,
       raw,
-      sha256AsServed: createHash('sha256').update(asServedByImap(raw)).digest('hex'),
+      sizeAsServed: served.length,
+      sha256AsServed: createHash('sha256').update(served).digest('hex'),
       expectation,
       kind,
       types: kind === 'normal' ? types : [],
+      notified: kind === 'normal' && !expectation.is_auto_reply && !expectation.is_bounce,
+      duplicateOf,
     };
   });
 }

@@ -15,6 +15,7 @@ export interface MailExpectation {
   attachment_filenames: Array<string | null>;
   ticket_tag: TicketTagExpectation | null;
   is_auto_reply: boolean;
+  is_bounce: boolean;
   size_bytes: number;
   sha256: string;
 }
