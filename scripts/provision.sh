@@ -71,7 +71,16 @@ if command -v docker-compose >/dev/null; then
 elif apt_install docker-compose; then
   say "docker-compose" "installed"
 else
-  say "docker-compose" "WARNING: could not install; compose file validation will be skipped"
+  say "docker-compose" "WARNING: could not install; the compose validation test will fail (install docker-compose)"
+fi
+
+# ---------- kubectl (only to render k8s/ offline in the deploy test) ----------
+if command -v kubectl >/dev/null; then
+  say "kubectl" "present"
+elif apt_install kubectl; then
+  say "kubectl" "installed"
+else
+  say "kubectl" "WARNING: not installed and not in this machine's apt sources; the k8s render test will fail (install kubectl)"
 fi
 
 # ---------- PostgreSQL ----------

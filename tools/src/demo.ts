@@ -12,7 +12,6 @@ import { fixturesDir, mailExpectations, readMailFixture, startPipelineScenario }
  */
 const SKIPPED = new Set([
   'syn-13-zero-byte-file.eml', // IMAP cannot APPEND an empty message
-  'syn-11-duplicate-b.eml', // duplicate delivery is handled in a later issue
 ]);
 
 function cell(value: unknown, width: number): string {
@@ -83,9 +82,14 @@ export async function runDemo(args: string[]): Promise<void> {
       console.log(`${cell(mail.envelopeTo.join(','), 30)} ${cell(mail.parsed.attachments.length, 4)} ${cell(mail.parsed.subject, 80)}`);
     }
     const byKind = (kind: string) => tickets.filter((t) => t.kind === kind).length;
+    const duplicates = await scenario.query<{ error: string }>(
+      `select error from inbound_message where error like 'Duplicate delivery%' order by id`,
+    );
+    for (const d of duplicates) console.log(`duplicate: ${d.error}`);
     console.log(
       `\nSummary: ${messages.length} messages -> ${tickets.length} tickets (${byKind('normal')} normal, ` +
-        `${byKind('invalid')} invalid, ${byKind('error')} error), ${scenario.sink.messages.length} notifications, ` +
+        `${byKind('invalid')} invalid, ${byKind('error')} error; ${duplicates.length} duplicate deliveries), ` +
+        `${scenario.sink.messages.length} notifications, ` +
         `mailbox now holds ${await scenario.inboxCount()} messages; ${((Date.now() - started) / 1000).toFixed(1)} s.`,
     );
     if (keepRunning) {

@@ -43,8 +43,11 @@ export function generateMessages(count: number, options: GenerateOptions): Gener
     const n = index + 1;
     const messageId = `<gen-${options.runId}-${n}@customers.example.com>`;
     const subject = `Order ${1000 + n}: question number ${n}`;
-    const withAttachment = (options.attachmentEvery ?? 0) > 0 && n % options.attachmentEvery! === 0;
-    const attachment = withAttachment ? pseudoRandomBytes(sizes[n % sizes.length], n) : null;
+    const every = options.attachmentEvery ?? 0;
+    const withAttachment = every > 0 && n % every === 0;
+    // The k-th attachment takes the k-th size in turn (indexing by n would repeat one size whenever
+    // `every` and the number of sizes share a factor).
+    const attachment = withAttachment ? pseudoRandomBytes(sizes[(n / every - 1) % sizes.length], n) : null;
     const boundary = `b-${createHash('sha1').update(messageId).digest('hex').slice(0, 16)}`;
     const text = `Hello,\r\n\r\nthis is customer ${n}. My order ${1000 + n} has not arrived yet.\r\n\r\nRegards\r\nCustomer ${n}\r\n`;
     const headers = [
