@@ -58,17 +58,28 @@ async function main(): Promise<void> {
     );
     const pids = scenario.system.pids();
     const rate = (n: number, s: number) => (s > 0 ? (n / s).toFixed(1) : '-');
-    console.log(`\nEnd-to-end benchmark: ${count} messages, ${(totalBytes / 1e6).toFixed(1)} MB, ${count * 2} emails out`);
+    console.log(
+      `\nEnd-to-end benchmark: ${count} messages, ${(totalBytes / 1e6).toFixed(1)} MB, ${count * 2} emails out`,
+    );
     console.log(`CPU calibration loop: ${calibration.toFixed(0)} ms (compare runs as ratios to this)`);
     console.log('| stage | seconds | messages/s |');
     console.log('| --- | --- | --- |');
-    console.log(`| overall (fetch now -> last email received) | ${seconds.toFixed(1)} | ${rate(count, seconds)} |`);
-    console.log(`| capture (first -> last captured) | ${Number(stages.capture).toFixed(1)} | ${rate(count, Number(stages.capture))} |`);
-    console.log(`| process (first captured -> last processed) | ${Number(stages.process).toFixed(1)} | ${rate(count, Number(stages.process))} |`);
-    console.log(`| send (first queued -> last sent, ${count * 2} emails) | ${Number(stages.send).toFixed(1)} | ${rate(count * 2, Number(stages.send))} emails/s |`);
+    console.log(
+      `| overall (fetch now -> last email received) | ${seconds.toFixed(1)} | ${rate(count, seconds)} |`,
+    );
+    console.log(
+      `| capture (first -> last captured) | ${Number(stages.capture).toFixed(1)} | ${rate(count, Number(stages.capture))} |`,
+    );
+    console.log(
+      `| process (first captured -> last processed) | ${Number(stages.process).toFixed(1)} | ${rate(count, Number(stages.process))} |`,
+    );
+    console.log(
+      `| send (first queued -> last sent, ${count * 2} emails) | ${Number(stages.send).toFixed(1)} | ${rate(count * 2, Number(stages.send))} emails/s |`,
+    );
     console.log('\n| service | peak RSS (MB) |');
     console.log('| --- | --- |');
-    for (const name of Object.keys(pids) as ServiceName[]) console.log(`| ${name} | ${peakMemoryMb(pids[name])} |`);
+    for (const name of Object.keys(pids) as ServiceName[])
+      console.log(`| ${name} | ${peakMemoryMb(pids[name])} |`);
   } finally {
     await scenario.stop();
   }

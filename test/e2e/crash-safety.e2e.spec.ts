@@ -2,7 +2,12 @@ import { randomBytes } from 'node:crypto';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { generateMessages, startPipelineScenario, SUPPORT_ADDRESS, type PipelineScenario } from '@twe/testing';
+import {
+  generateMessages,
+  startPipelineScenario,
+  SUPPORT_ADDRESS,
+  type PipelineScenario,
+} from '@twe/testing';
 
 /**
  * Crash safety: SIGKILL the fetcher and the processor in the middle of a 200-message batch, start
@@ -41,7 +46,11 @@ describe('crash safety', () => {
     const [counts] = await scenario.query<{ captured: string; processed: string }>(
       `select count(*) as captured, count(*) filter (where state = 'processed') as processed from inbound_message`,
     );
-    stateAtKill = { captured: Number(counts.captured), processed: Number(counts.processed), inbox: await scenario.inboxCount() };
+    stateAtKill = {
+      captured: Number(counts.captured),
+      processed: Number(counts.processed),
+      inbox: await scenario.inboxCount(),
+    };
 
     await Promise.all([scenario.system.start('mail-fetcher'), scenario.system.start('ticket-processor')]);
     await scenario.fetchNow();
@@ -73,7 +82,9 @@ describe('crash safety', () => {
     );
     expect(perMessage).toHaveLength(MESSAGE_COUNT);
     expect(perMessage.filter((r) => Number(r.logs) !== 1 || Number(r.tickets) !== 1)).toEqual([]);
-    const [tickets] = await scenario.query<{ count: string }>(`select count(*) from ticket where kind = 'normal'`);
+    const [tickets] = await scenario.query<{ count: string }>(
+      `select count(*) from ticket where kind = 'normal'`,
+    );
     expect(Number(tickets.count)).toBe(MESSAGE_COUNT);
   });
 

@@ -95,7 +95,9 @@ describe('pipeline end to end (IMAP -> tickets -> SMTP notifications)', () => {
     for (const group of duplicateGroups()) {
       const expected = group[0];
       if (expected.kind === 'error') continue; // checked below by reason
-      const ticketsPerCopy = group.map((sample) => rows.filter((row) => row.sha256 === sample.sha256AsServed));
+      const ticketsPerCopy = group.map((sample) =>
+        rows.filter((row) => row.sha256 === sample.sha256AsServed),
+      );
       const tickets = ticketsPerCopy.flat();
       expect({ file: expected.file, kinds: tickets.map((t) => t.kind) }).toEqual({
         file: expected.file,
@@ -106,7 +108,10 @@ describe('pipeline end to end (IMAP -> tickets -> SMTP notifications)', () => {
         types: expected.kind === 'normal' ? [...expected.types].sort() : [null],
       });
       // A duplicate delivery: only one copy makes ticket logs.
-      expect({ file: expected.file, copiesWithTickets: ticketsPerCopy.filter((t) => t.length > 0).length }).toEqual({
+      expect({
+        file: expected.file,
+        copiesWithTickets: ticketsPerCopy.filter((t) => t.length > 0).length,
+      }).toEqual({
         file: expected.file,
         copiesWithTickets: 1,
       });
@@ -135,9 +140,11 @@ describe('pipeline end to end (IMAP -> tickets -> SMTP notifications)', () => {
   });
 
   it('turns the oversized message into an error ticket with no contact and the reason', async () => {
-    const errors = await scenario.query<{ error_reason: string; contact_id: number | null; type_id: number | null }>(
-      `select error_reason, contact_id, type_id from ticket where kind = 'error'`,
-    );
+    const errors = await scenario.query<{
+      error_reason: string;
+      contact_id: number | null;
+      type_id: number | null;
+    }>(`select error_reason, contact_id, type_id from ticket where kind = 'error'`);
     expect(errors).toHaveLength(1);
     expect(errors[0].contact_id).toBeNull();
     expect(errors[0].type_id).toBeNull();
@@ -162,7 +169,9 @@ describe('pipeline end to end (IMAP -> tickets -> SMTP notifications)', () => {
   it('routes a message addressed only by BCC (Delivered-To) to its type', () => {
     const bcc = samples.find((s) => s.file === 'syn-10-bcc-only.eml')!;
     expect(bcc.expectation.to_cc_addresses).not.toContain(SUPPORT_ADDRESS);
-    expect(rows.filter((row) => row.sha256 === bcc.sha256AsServed).map((row) => row.type_name)).toEqual(['Support']);
+    expect(rows.filter((row) => row.sha256 === bcc.sha256AsServed).map((row) => row.type_name)).toEqual([
+      'Support',
+    ]);
   });
 
   it('stores attachments with their names, sizes and content hashes', async () => {
@@ -238,7 +247,9 @@ describe('pipeline end to end (IMAP -> tickets -> SMTP notifications)', () => {
       '4474dd534c36bdd212e2efc549507377c3e77147c9167b66dedcebfe9da8807f',
     );
 
-    const sent = await scenario.query<{ status: string; message_id: string }>('select status, message_id from email_queue');
+    const sent = await scenario.query<{ status: string; message_id: string }>(
+      'select status, message_id from email_queue',
+    );
     expect(sent.every((row) => row.status === 'sent')).toBe(true);
     const receivedIds = new Set(mails.map((mail) => mail.parsed.messageId));
     for (const row of sent) expect(receivedIds).toContain(row.message_id);
@@ -281,7 +292,11 @@ describe('pipeline end to end (IMAP -> tickets -> SMTP notifications)', () => {
     expect(logs[1].message_id).toBe('<reply-1@example.org>');
     const [{ count }] = await scenario.query<{ count: string }>('select count(*) from ticket');
     expect(Number(count)).toBe(new Set(rows.map((row) => row.ticket_id)).size);
-    await scenario.waitFor('reply notifications', async () => scenario.sink.messages.length >= before + 2, 30_000);
+    await scenario.waitFor(
+      'reply notifications',
+      async () => scenario.sink.messages.length >= before + 2,
+      30_000,
+    );
     const replyNotification = scenario.sink.messages
       .slice(before)
       .find((mail) => mail.envelopeTo.includes(SUPPORT_ADMIN))!;

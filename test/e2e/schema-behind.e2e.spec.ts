@@ -3,7 +3,14 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { createTestDatabase, repoRoot, SERVICE_NAMES, testRedisUrl, uniqueQueuePrefix, type TestDatabase } from '@twe/testing';
+import {
+  createTestDatabase,
+  repoRoot,
+  SERVICE_NAMES,
+  testRedisUrl,
+  uniqueQueuePrefix,
+  type TestDatabase,
+} from '@twe/testing';
 
 /**
  * Every service refuses to start on a database whose schema is behind (here: no migration applied),

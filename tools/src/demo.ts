@@ -42,7 +42,9 @@ export async function runDemo(args: string[]): Promise<void> {
   process.once('SIGINT', () => void stop().then(() => process.exit(130)));
   try {
     console.log(`Gateway: ${scenario.system.gatewayUrl} (OpenAPI at ${scenario.system.gatewayUrl}/docs)`);
-    console.log(`Mailbox ${scenario.mailboxId} (IMAP, STARTTLS) and ticket types Support + Redmine created through the API.`);
+    console.log(
+      `Mailbox ${scenario.mailboxId} (IMAP, STARTTLS) and ticket types Support + Redmine created through the API.`,
+    );
     console.log(`Delivering ${messages.length} sample messages into the Dovecot mailbox ...`);
     await scenario.appendMessages(messages);
     await scenario.fetchNow();
@@ -65,7 +67,9 @@ export async function runDemo(args: string[]): Promise<void> {
         order by t.id`,
     );
     console.log(`\nTickets created: ${tickets.length}`);
-    console.log(`${cell('id', 5)} ${cell('kind', 8)} ${cell('type', 8)} ${cell('status', 6)} ${cell('contact', 34)} ${cell('att', 4)} subject`);
+    console.log(
+      `${cell('id', 5)} ${cell('kind', 8)} ${cell('type', 8)} ${cell('status', 6)} ${cell('contact', 34)} ${cell('att', 4)} subject`,
+    );
     for (const t of tickets) {
       console.log(
         `${cell(t.id, 5)} ${cell(t.kind, 8)} ${cell(t.type, 8)} ${cell(t.status, 6)} ${cell(t.contact, 34)} ${cell(t.attachments, 4)} ${cell(t.subject, 60)}`,
@@ -79,7 +83,9 @@ export async function runDemo(args: string[]): Promise<void> {
     console.log(`\nNotifications received by the SMTP sink: ${scenario.sink.messages.length}`);
     console.log(`${cell('to', 30)} ${cell('att', 4)} subject`);
     for (const mail of scenario.sink.messages) {
-      console.log(`${cell(mail.envelopeTo.join(','), 30)} ${cell(mail.parsed.attachments.length, 4)} ${cell(mail.parsed.subject, 80)}`);
+      console.log(
+        `${cell(mail.envelopeTo.join(','), 30)} ${cell(mail.parsed.attachments.length, 4)} ${cell(mail.parsed.subject, 80)}`,
+      );
     }
     const byKind = (kind: string) => tickets.filter((t) => t.kind === kind).length;
     const duplicates = await scenario.query<{ error: string }>(

@@ -5,7 +5,10 @@ import { runDemo } from './demo';
 
 /** `twe <command>`: the operator CLI. */
 const commands: Record<string, { summary: string; run: (args: string[]) => Promise<void> }> = {
-  demo: { summary: 'run the whole system on sample mail and print the tickets and notifications', run: runDemo },
+  demo: {
+    summary: 'run the whole system on sample mail and print the tickets and notifications',
+    run: runDemo,
+  },
   migrate: {
     summary: 'apply pending database migrations to DATABASE_URL',
     run: () => migrateCommand(),

@@ -1,6 +1,12 @@
 import { Module } from '@nestjs/common';
 import { QueueName } from '@twe/queues';
-import { appConfigProvider, DatabaseModule, LoggerModule, ObservabilityModule, QueuesModule } from '@twe/runtime';
+import {
+  appConfigProvider,
+  DatabaseModule,
+  LoggerModule,
+  ObservabilityModule,
+  QueuesModule,
+} from '@twe/runtime';
 
 import { CapturedInboundSweeper } from './captured-inbound.sweeper';
 import { FetchScheduleReconciler } from './fetch-schedule.reconciler';

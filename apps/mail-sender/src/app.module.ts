@@ -1,6 +1,12 @@
 import { Module } from '@nestjs/common';
 import { QueueName } from '@twe/queues';
-import { appConfigProvider, DatabaseModule, LoggerModule, ObservabilityModule, QueuesModule } from '@twe/runtime';
+import {
+  appConfigProvider,
+  DatabaseModule,
+  LoggerModule,
+  ObservabilityModule,
+  QueuesModule,
+} from '@twe/runtime';
 
 import { OutboundSendProcessor } from './outbound-send.processor';
 import { SendEmailService } from './send-email.service';

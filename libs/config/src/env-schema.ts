@@ -39,7 +39,11 @@ export const httpEnvSchema = z.object({
 });
 
 export const fetchEnvSchema = z.object({
-  FETCH_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).default(25 * 1024 * 1024),
+  FETCH_MAX_MESSAGE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(25 * 1024 * 1024),
   FETCH_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
   FETCH_DEFAULT_INTERVAL_SECONDS: z.coerce.number().int().min(5).default(600),
   /** How often the fetcher re-reads mailboxes and the task setting to bring the job schedulers in line. */

@@ -16,7 +16,9 @@ export class SecretCipher {
     if (env.TWE_SECRET_KEY) {
       const key = Buffer.from(env.TWE_SECRET_KEY, 'base64');
       if (key.length !== 32) {
-        throw new ConfigError('TWE_SECRET_KEY must be 32 bytes, base64 encoded (e.g. `openssl rand -base64 32`)');
+        throw new ConfigError(
+          'TWE_SECRET_KEY must be 32 bytes, base64 encoded (e.g. `openssl rand -base64 32`)',
+        );
       }
       return new SecretCipher(key);
     }
@@ -32,7 +34,12 @@ export class SecretCipher {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);
     const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
-    return [VERSION, iv.toString('base64'), cipher.getAuthTag().toString('base64'), body.toString('base64')].join(':');
+    return [
+      VERSION,
+      iv.toString('base64'),
+      cipher.getAuthTag().toString('base64'),
+      body.toString('base64'),
+    ].join(':');
   }
 
   decrypt(stored: string): string {
@@ -45,7 +52,9 @@ export class SecretCipher {
     try {
       return Buffer.concat([decipher.update(Buffer.from(body, 'base64')), decipher.final()]).toString('utf8');
     } catch {
-      throw new Error('Stored secret cannot be decrypted: TWE_SECRET_KEY differs from the key it was saved with');
+      throw new Error(
+        'Stored secret cannot be decrypted: TWE_SECRET_KEY differs from the key it was saved with',
+      );
     }
   }
 }

@@ -1,15 +1,30 @@
 import type { Queue } from 'bullmq';
 
 import { jobId } from './job-options';
-import { inboundProcessPayload, mailFetchPayload, outboundSendPayload, ticketsIngestPayload } from './job-payloads';
-import type { InboundProcessPayload, MailFetchPayload, OutboundSendPayload, TicketsIngestPayload } from './job-payloads';
+import {
+  inboundProcessPayload,
+  mailFetchPayload,
+  outboundSendPayload,
+  ticketsIngestPayload,
+} from './job-payloads';
+import type {
+  InboundProcessPayload,
+  MailFetchPayload,
+  OutboundSendPayload,
+  TicketsIngestPayload,
+} from './job-payloads';
 
 /** Typed producers: the only way code outside this lib puts work on a queue. */
 export async function enqueueInboundProcess(queue: Queue, payload: InboundProcessPayload): Promise<void> {
-  await queue.add('process', inboundProcessPayload.parse(payload), { jobId: jobId.inbound(payload.inboundMessageId) });
+  await queue.add('process', inboundProcessPayload.parse(payload), {
+    jobId: jobId.inbound(payload.inboundMessageId),
+  });
 }
 
-export async function enqueueInboundProcessBulk(queue: Queue, payloads: InboundProcessPayload[]): Promise<void> {
+export async function enqueueInboundProcessBulk(
+  queue: Queue,
+  payloads: InboundProcessPayload[],
+): Promise<void> {
   if (payloads.length === 0) return;
   await queue.addBulk(
     payloads.map((payload) => ({
@@ -21,7 +36,9 @@ export async function enqueueInboundProcessBulk(queue: Queue, payloads: InboundP
 }
 
 export async function enqueueOutboundSend(queue: Queue, payload: OutboundSendPayload): Promise<void> {
-  await queue.add('send', outboundSendPayload.parse(payload), { jobId: jobId.outbound(payload.emailQueueId) });
+  await queue.add('send', outboundSendPayload.parse(payload), {
+    jobId: jobId.outbound(payload.emailQueueId),
+  });
 }
 
 export async function enqueueOutboundSendBulk(queue: Queue, payloads: OutboundSendPayload[]): Promise<void> {
@@ -38,11 +55,19 @@ export async function enqueueOutboundSendBulk(queue: Queue, payloads: OutboundSe
 /** "Fetch now": one pending manual fetch per mailbox (the id dedupes repeated clicks). */
 export async function enqueueFetchNow(queue: Queue, mailboxId: number): Promise<void> {
   const payload: MailFetchPayload = mailFetchPayload.parse({ mailboxId, trigger: 'manual' });
-  await queue.add('fetch', payload, { jobId: jobId.fetchMailboxNow(mailboxId), removeOnComplete: true, removeOnFail: true });
+  await queue.add('fetch', payload, {
+    jobId: jobId.fetchMailboxNow(mailboxId),
+    removeOnComplete: true,
+    removeOnFail: true,
+  });
 }
 
 /** The Email Processing Task for one mailbox: a job scheduler repeating at the task's interval. */
-export async function upsertFetchSchedule(queue: Queue, mailboxId: number, intervalSeconds: number): Promise<void> {
+export async function upsertFetchSchedule(
+  queue: Queue,
+  mailboxId: number,
+  intervalSeconds: number,
+): Promise<void> {
   const payload: MailFetchPayload = mailFetchPayload.parse({ mailboxId, trigger: 'schedule' });
   await queue.upsertJobScheduler(
     jobId.fetchScheduler(mailboxId),

@@ -27,7 +27,9 @@ async function requeueUnlessLive(queue: Queue, id: string, add: () => Promise<vo
 }
 
 export function requeueOutboundUnlessLive(queue: Queue, emailQueueId: number): Promise<boolean> {
-  return requeueUnlessLive(queue, jobId.outbound(emailQueueId), () => enqueueOutboundSend(queue, { emailQueueId }));
+  return requeueUnlessLive(queue, jobId.outbound(emailQueueId), () =>
+    enqueueOutboundSend(queue, { emailQueueId }),
+  );
 }
 
 export function requeueInboundUnlessLive(queue: Queue, inboundMessageId: number): Promise<boolean> {

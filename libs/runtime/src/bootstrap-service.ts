@@ -19,7 +19,10 @@ export interface ServiceOptions {
  * Starts one service: config validated before Nest, pino logs, shutdown hooks so workers drain
  * their jobs in hand on SIGTERM, and the HTTP listener for the API or /health + /metrics.
  */
-export async function bootstrapService(rootModule: unknown, options: ServiceOptions): Promise<INestApplication> {
+export async function bootstrapService(
+  rootModule: unknown,
+  options: ServiceOptions,
+): Promise<INestApplication> {
   const config = appConfig();
   const app = await NestFactory.create(rootModule as never, { bufferLogs: true });
   app.useLogger(app.get(Logger));

@@ -17,7 +17,9 @@ export class QueuesModule {
             return { connection: redisConnectionOptions(config.REDIS_URL), prefix: config.QUEUE_PREFIX };
           },
         }),
-        BullModule.registerQueue(...queues.map((name) => ({ name, defaultJobOptions: defaultJobOptions[name] }))),
+        BullModule.registerQueue(
+          ...queues.map((name) => ({ name, defaultJobOptions: defaultJobOptions[name] })),
+        ),
       ],
       exports: [BullModule],
     };

@@ -150,13 +150,16 @@ export async function startPipelineScenario(options: ScenarioOptions = {}): Prom
         logger: false,
       });
 
-    const query = async <T extends Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> =>
-      (await pg.query(sql, params)).rows as T[];
+    const query = async <T extends Record<string, unknown>>(
+      sql: string,
+      params: unknown[] = [],
+    ): Promise<T[]> => (await pg.query(sql, params)).rows as T[];
 
     const waitFor = async (what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> => {
       const deadline = Date.now() + timeoutMs;
       while (!(await check())) {
-        if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for: ${what} (logs: ${logDir})`);
+        if (Date.now() > deadline)
+          throw new Error(`Timed out after ${timeoutMs} ms waiting for: ${what} (logs: ${logDir})`);
         await new Promise((r) => setTimeout(r, 250));
       }
     };
@@ -204,7 +207,11 @@ export async function startPipelineScenario(options: ScenarioOptions = {}): Prom
                       (select count(*) from inbound_message where state = 'captured') as pending,
                       (select count(*) from email_queue where status in ('queued', 'sending')) as unsent`,
             );
-            return Number(row.captured) >= expectedCaptured && Number(row.pending) === 0 && Number(row.unsent) === 0;
+            return (
+              Number(row.captured) >= expectedCaptured &&
+              Number(row.pending) === 0 &&
+              Number(row.unsent) === 0
+            );
           },
           timeoutMs,
         );

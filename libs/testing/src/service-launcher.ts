@@ -37,7 +37,8 @@ export function repoRoot(): string {
 async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`service exited with code ${child.exitCode} before ${url} was healthy`);
+    if (child.exitCode !== null)
+      throw new Error(`service exited with code ${child.exitCode} before ${url} was healthy`);
     try {
       const response = await fetch(url);
       if (response.ok) return;
@@ -53,7 +54,10 @@ export async function launchServices(options: LaunchOptions): Promise<RunningSys
   const services = options.services ?? SERVICE_NAMES;
   mkdirSync(options.logDir, { recursive: true });
   const portList = await freePorts(services.length);
-  const ports = Object.fromEntries(services.map((name, i) => [name, portList[i]])) as Record<ServiceName, number>;
+  const ports = Object.fromEntries(services.map((name, i) => [name, portList[i]])) as Record<
+    ServiceName,
+    number
+  >;
   const children = new Map<ServiceName, ChildProcess>();
   const logs = new Map<ServiceName, WriteStream>();
 
@@ -97,7 +101,9 @@ export async function launchServices(options: LaunchOptions): Promise<RunningSys
     start: startOne,
     pids: () =>
       Object.fromEntries(
-        [...children.entries()].filter(([, child]) => child.exitCode === null).map(([name, child]) => [name, child.pid]),
+        [...children.entries()]
+          .filter(([, child]) => child.exitCode === null)
+          .map(([name, child]) => [name, child.pid]),
       ),
     stop: async () => {
       await Promise.all(services.map((name) => killOne(name, 'SIGTERM')));

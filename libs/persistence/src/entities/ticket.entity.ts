@@ -56,7 +56,12 @@ export class Ticket {
   @Property({ type: 'datetime', defaultRaw: 'now()', onUpdate: () => new Date() })
   updatedAt: Date = new Date();
 
-  constructor(fields: { type: TicketType | null; kind: TicketKind; subject: string; contact: Contact | null }) {
+  constructor(fields: {
+    type: TicketType | null;
+    kind: TicketKind;
+    subject: string;
+    contact: Contact | null;
+  }) {
     this.type = fields.type;
     this.kind = fields.kind;
     this.subject = fields.subject;
