@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 bash scripts/provision.sh
 export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
 npx nx run-many -t build --outputStyle=static --skipNxCache
+npx tsc -p tsconfig.json
 npx eslint .
 npx prettier --check . >/dev/null || { echo "prettier: files need formatting (npm run format)"; npx prettier --list-different .; exit 1; }
 npx vitest run "$@"
