@@ -12,6 +12,8 @@ import { CapturedInboundSweeper } from './captured-inbound.sweeper';
 import { FetchScheduleReconciler } from './fetch-schedule.reconciler';
 
 import { MailFetchProcessor } from './mail-fetch.processor';
+import { MailboxConnectionTestController } from './mailbox-connection-test.controller';
+import { MailboxConnectionTestService } from './mailbox-connection-test.service';
 import { MailboxFetchService } from './mailbox-fetch.service';
 import { secretCipherProvider } from './secret-cipher.provider';
 
@@ -23,6 +25,7 @@ import { secretCipherProvider } from './secret-cipher.provider';
     QueuesModule.forQueues([QueueName.MailFetch, QueueName.InboundProcess]),
     ObservabilityModule,
   ],
+  controllers: [MailboxConnectionTestController],
   providers: [
     appConfigProvider,
     secretCipherProvider,
@@ -30,6 +33,7 @@ import { secretCipherProvider } from './secret-cipher.provider';
     MailFetchProcessor,
     FetchScheduleReconciler,
     CapturedInboundSweeper,
+    MailboxConnectionTestService,
   ],
 })
 export class AppModule {}

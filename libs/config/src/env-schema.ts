@@ -48,6 +48,11 @@ export const fetchEnvSchema = z.object({
   FETCH_DEFAULT_INTERVAL_SECONDS: z.coerce.number().int().min(5).default(600),
   /** How often the fetcher re-reads mailboxes and the task setting to bring the job schedulers in line. */
   FETCH_RECONCILE_SECONDS: z.coerce.number().int().min(1).default(15),
+  /**
+   * "Test connection" budget: the fetcher gives connect, greeting and the login + STATUS silence a
+   * third each; the gateway waits this long plus 5 s for the answer before saying no fetcher answered.
+   */
+  MAILBOX_TEST_TIMEOUT_MS: z.coerce.number().int().min(300).default(30_000),
 });
 
 export const smtpEnvSchema = z.object({

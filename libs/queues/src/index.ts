@@ -4,3 +4,4 @@ export * from './job-options';
 export * from './queue-connection';
 export * from './producers';
 export * from './requeue';
+export * from './rpc-patterns';

@@ -5,6 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 
 import { appConfig } from './app-config.provider';
+import { rpcServer } from './rpc-transport';
 
 export interface ServiceOptions {
   /** Used in logs and metrics. */
@@ -13,6 +14,8 @@ export interface ServiceOptions {
   defaultHttpPort: number;
   /** Extra set-up before listen (e.g. OpenAPI on the gateway). */
   configure?: (app: INestApplication) => void | Promise<void>;
+  /** Answers the gateway's request/reply messages (`@MessagePattern` handlers) over Redis. */
+  rpcServer?: boolean;
 }
 
 /**
@@ -28,6 +31,10 @@ export async function bootstrapService(
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
   await options.configure?.(app);
+  if (options.rpcServer) {
+    app.connectMicroservice({ strategy: rpcServer() }, { inheritAppConfig: true });
+    await app.startAllMicroservices();
+  }
   const port = config.HTTP_PORT ?? options.defaultHttpPort;
   await app.listen(port, '0.0.0.0');
   app.get(Logger).log(`${options.serviceName} listening on port ${port}`);

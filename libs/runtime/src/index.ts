@@ -4,3 +4,4 @@ export * from './database.module';
 export * from './logger.module';
 export * from './observability.module';
 export * from './queues.module';
+export * from './rpc-transport';
