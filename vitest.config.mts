@@ -1,16 +1,18 @@
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
 
 // Tests import libs from their sources (no build needed for unit tests); SWC keeps decorator
 // metadata, which Nest's dependency injection and MikroORM's entity discovery rely on.
+const root = dirname(fileURLToPath(import.meta.url));
 const libs = ['config', 'domain', 'persistence', 'queues', 'mail', 'runtime', 'testing'];
 
 export default defineConfig({
   plugins: [swc.vite({ module: { type: 'es6' } })],
   resolve: {
     alias: Object.fromEntries(
-      libs.map((lib) => [`@twe/${lib}`, resolve(__dirname, `libs/${lib}/src/index.ts`)]),
+      libs.map((lib) => [`@twe/${lib}`, resolve(root, `libs/${lib}/src/index.ts`)]),
     ),
   },
   test: {
