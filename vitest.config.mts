@@ -11,9 +11,7 @@ const libs = ['config', 'domain', 'persistence', 'queues', 'mail', 'runtime', 't
 export default defineConfig({
   plugins: [swc.vite({ module: { type: 'es6' } })],
   resolve: {
-    alias: Object.fromEntries(
-      libs.map((lib) => [`@twe/${lib}`, resolve(root, `libs/${lib}/src/index.ts`)]),
-    ),
+    alias: Object.fromEntries(libs.map((lib) => [`@twe/${lib}`, resolve(root, `libs/${lib}/src/index.ts`)])),
   },
   test: {
     include: ['apps/**/*.spec.ts', 'libs/**/*.spec.ts', 'tools/**/*.spec.ts', 'test/**/*.spec.ts'],
