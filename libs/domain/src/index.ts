@@ -9,3 +9,5 @@ export { classifySmtpError, redactCredentials } from './smtp-error';
 export type { FoundSubjectTag, SubjectTag } from './subject-tag';
 export { findSubjectTag, formatTaggedSubject } from './subject-tag';
 export { isTicketStatus, statusAfterCustomerReply, TICKET_STATUSES, TicketStatus } from './ticket-status';
+export type { BounceRecipientVerdict, BounceReason, BounceVerdict } from './bounce/bounce-verdict';
+export { BOUNCE_REASONS, BounceKind } from './bounce/bounce-verdict';
