@@ -8,6 +8,8 @@ export const EmailStatus = {
   Sending: 'sending',
   Sent: 'sent',
   Failed: 'failed',
+  /** Accepted by our relay, then a bounce for it came back (bounce-worker). */
+  Bounced: 'bounced',
 } as const;
 export type EmailStatus = (typeof EmailStatus)[keyof typeof EmailStatus];
 
@@ -87,6 +89,10 @@ export class EmailQueue {
 
   @Property({ type: 'datetime', nullable: true })
   sentAt: Date | null = null;
+
+  /** When the first bounce for this row was recorded. */
+  @Property({ type: 'datetime', nullable: true })
+  bouncedAt: Date | null = null;
 
   @Property({ type: 'datetime', defaultRaw: 'now()' })
   createdAt: Date = new Date();

@@ -1,5 +1,6 @@
 export * from './attachment.entity';
 export * from './background-task-setting.entity';
+export * from './bounce.entity';
 export * from './contact.entity';
 export * from './email-queue.entity';
 export * from './inbound-message.entity';
@@ -10,6 +11,7 @@ export * from './ticket.entity';
 
 import { Attachment } from './attachment.entity';
 import { BackgroundTaskSetting } from './background-task-setting.entity';
+import { Bounce } from './bounce.entity';
 import { Contact } from './contact.entity';
 import { EmailQueue } from './email-queue.entity';
 import { InboundMessage } from './inbound-message.entity';
@@ -28,4 +30,5 @@ export const allEntities = [
   Attachment,
   EmailQueue,
   BackgroundTaskSetting,
+  Bounce,
 ];
