@@ -11,3 +11,6 @@ export { findSubjectTag, formatTaggedSubject } from './subject-tag';
 export { isTicketStatus, statusAfterCustomerReply, TICKET_STATUSES, TicketStatus } from './ticket-status';
 export type { BounceRecipientVerdict, BounceReason, BounceVerdict } from './bounce/bounce-verdict';
 export { BOUNCE_REASONS, BounceKind } from './bounce/bounce-verdict';
+export type { VerpAddress } from './verp/verp-address';
+export { addressDomain, findVerpAddress, formatVerpAddress, parseVerpAddress } from './verp/verp-address';
+export { findQuotedEmailQueueId, OUTBOUND_EMAIL_ID_HEADER } from './verp/outbound-header';
