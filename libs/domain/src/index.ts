@@ -14,3 +14,5 @@ export { BOUNCE_REASONS, BounceKind } from './bounce/bounce-verdict';
 export type { VerpAddress } from './verp/verp-address';
 export { addressDomain, findVerpAddress, formatVerpAddress, parseVerpAddress } from './verp/verp-address';
 export { findQuotedEmailQueueId, OUTBOUND_EMAIL_ID_HEADER } from './verp/outbound-header';
+export type { SmtpRejectionVerdict } from './smtp-rejection';
+export { classifySmtpRejection } from './smtp-rejection';

@@ -11,6 +11,7 @@ export const jobId = {
   fetchScheduler: (mailboxId: number) => `mailbox-${mailboxId}`,
   inbound: (inboundMessageId: number) => `inbound-${inboundMessageId}`,
   outbound: (emailQueueId: number) => `email-${emailQueueId}`,
+  bounce: (inboundMessageId: number) => `bounce-${inboundMessageId}`,
 };
 
 /** Attempts and backoff beside the queue names, so every producer uses the same policy. */

@@ -45,6 +45,7 @@ export type JobPayload<Q extends QueueName> = z.infer<(typeof jobPayloadSchemas)
 export type MailFetchPayload = JobPayload<typeof QueueName.MailFetch>;
 export type InboundProcessPayload = JobPayload<typeof QueueName.InboundProcess>;
 export type OutboundSendPayload = JobPayload<typeof QueueName.OutboundSend>;
+export type BounceProcessPayload = JobPayload<typeof QueueName.BounceProcess>;
 export type TicketsIngestPayload = JobPayload<typeof QueueName.TicketsIngest>;
 
 /** Validates a job's data on the consuming side; a malformed payload is a permanent failure. */

@@ -2,12 +2,14 @@ import type { Queue } from 'bullmq';
 
 import { jobId } from './job-options';
 import {
+  bounceProcessPayload,
   inboundProcessPayload,
   mailFetchPayload,
   outboundSendPayload,
   ticketsIngestPayload,
 } from './job-payloads';
 import type {
+  BounceProcessPayload,
   InboundProcessPayload,
   MailFetchPayload,
   OutboundSendPayload,
@@ -82,4 +84,11 @@ export async function removeFetchSchedule(queue: Queue, mailboxId: number): Prom
 
 export async function enqueueTicketsIngest(queue: Queue, payload: TicketsIngestPayload): Promise<void> {
   await queue.add('ingest', ticketsIngestPayload.parse(payload));
+}
+
+/** A captured message of the bounce mailbox (or one sent to a VERP return path) for the bounce-worker. */
+export async function enqueueBounceProcess(queue: Queue, payload: BounceProcessPayload): Promise<void> {
+  await queue.add('process', bounceProcessPayload.parse(payload), {
+    jobId: jobId.bounce(payload.inboundMessageId),
+  });
 }
