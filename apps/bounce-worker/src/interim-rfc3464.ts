@@ -28,7 +28,9 @@ export function parseBounce(raw: Buffer): BounceVerdict {
     const recipients: BounceRecipientVerdict[] = [];
     let delivered = false;
     for (const fields of groups.slice(1)) {
-      const recipient = normalizeAddress(stripType(fields.get('final-recipient') ?? fields.get('original-recipient')));
+      const recipient = normalizeAddress(
+        stripType(fields.get('final-recipient') ?? fields.get('original-recipient')),
+      );
       if (recipient === null || recipients.some((entry) => entry.recipient === recipient)) continue;
       const action = (fields.get('action') ?? '').toLowerCase();
       if (['delivered', 'relayed', 'expanded'].includes(action)) {
@@ -49,20 +51,36 @@ export function parseBounce(raw: Buffer): BounceVerdict {
       });
     }
     return {
-      kind: recipients.length > 0 ? BounceKind.Bounce : delivered ? BounceKind.DeliverySuccess : BounceKind.NotBounce,
+      kind:
+        recipients.length > 0
+          ? BounceKind.Bounce
+          : delivered
+            ? BounceKind.DeliverySuccess
+            : BounceKind.NotBounce,
       recipients,
       reportingMta: stripType(perMessage.get('reporting-mta')) || null,
       original,
       decodedBy: 'interim-rfc3464',
     };
   }
-  const autoReply = detectAutoReply(headers).isAutoReply || /^(automatic reply|auto(-| )?reply|out of office)/iu.test(header(headers, 'subject') ?? '');
+  const autoReply =
+    detectAutoReply(headers).isAutoReply ||
+    /^(automatic reply|auto(-| )?reply|out of office)/iu.test(header(headers, 'subject') ?? '');
   const sender = normalizeAddress(header(headers, 'from'));
   return {
     kind: autoReply ? BounceKind.AutoReply : BounceKind.NotBounce,
     recipients:
       autoReply && sender !== null
-        ? [{ recipient: sender, status: null, replyCode: null, reason: 'vacation', hardBounce: false, diagnostic: null }]
+        ? [
+            {
+              recipient: sender,
+              status: null,
+              replyCode: null,
+              reason: 'vacation',
+              hardBounce: false,
+              diagnostic: null,
+            },
+          ]
         : [],
     reportingMta: null,
     original,
