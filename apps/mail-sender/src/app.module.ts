@@ -9,6 +9,7 @@ import {
 } from '@twe/runtime';
 
 import { OutboundSendProcessor } from './outbound-send.processor';
+import { ReturnPathService } from './return-path.service';
 import { SendEmailService } from './send-email.service';
 
 import { SmtpTransportHolder } from './smtp-transport.provider';
@@ -26,6 +27,7 @@ import { StuckSendingSweeper } from './stuck-sending.sweeper';
     appConfigProvider,
     SmtpTransportHolder,
     SendEmailService,
+    ReturnPathService,
     OutboundSendProcessor,
     StuckSendingSweeper,
   ],

@@ -1,9 +1,17 @@
 import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { Injectable, Logger } from '@nestjs/common';
-import { classifySmtpError } from '@twe/domain';
-import { Attachment, EmailPurpose, EmailQueue, EmailStatus } from '@twe/persistence';
+import { classifySmtpError, extractAddresses, OUTBOUND_EMAIL_ID_HEADER } from '@twe/domain';
+import {
+  Attachment,
+  EmailPurpose,
+  EmailQueue,
+  EmailStatus,
+  findUndeliverableRecipient,
+} from '@twe/persistence';
 import type Mail from 'nodemailer/lib/mailer';
 
+import { recordRecipientRejections } from './recipient-rejections';
+import { ReturnPathService } from './return-path.service';
 import { SmtpTransportHolder } from './smtp-transport.provider';
 
 export type SendResult =
@@ -35,6 +43,7 @@ export class SendEmailService {
   constructor(
     private readonly orm: MikroORM,
     private readonly smtp: SmtpTransportHolder,
+    private readonly returnPath: ReturnPathService,
   ) {}
 
   async send(emailQueueId: number, options: { finalAttempt: boolean }): Promise<SendResult> {
@@ -47,6 +56,7 @@ export class SendEmailService {
     if (claimed.length === 0) return this.notClaimed(em, emailQueueId);
 
     const email = await em.findOneOrFail(EmailQueue, emailQueueId);
+    await this.refuseUndeliverable(em, email);
     let info: { accepted?: unknown[]; rejected?: unknown[] };
     try {
       const message = await this.message(em, email);
@@ -63,13 +73,20 @@ export class SendEmailService {
       sentAt: new Date(),
       lastError: rejected.length > 0 ? `Refused recipients: ${rejected.join(', ')}` : null,
     });
+    if (rejected.length > 0) await this.recordRejections(em, emailQueueId, info);
     return 'sent';
   }
 
   private async notClaimed(em: EntityManager, emailQueueId: number): Promise<SendResult> {
     const row = await em.findOne(EmailQueue, emailQueueId, { fields: ['id', 'status', 'sendingStartedAt'] });
     if (row === null) return 'missing';
-    if (row.status === EmailStatus.Sent || row.status === EmailStatus.Failed) return 'already-done';
+    if (
+      row.status === EmailStatus.Sent ||
+      row.status === EmailStatus.Failed ||
+      row.status === EmailStatus.Bounced
+    ) {
+      return 'already-done';
+    }
     // `sending`: another worker has it, or one died mid-send (the stuck-sending sweeper puts it back
     // to `queued` after a while). Try again later rather than risk sending it twice now.
     throw new TransientSendError(
@@ -86,6 +103,7 @@ export class SendEmailService {
     const problem = classifySmtpError(error);
     if (problem.kind === 'permanent') {
       await this.finish(em, email.id, { status: EmailStatus.Failed, lastError: problem.message });
+      await this.recordRejections(em, email.id, error);
       throw new PermanentSendError(problem.message);
     }
     if (finalAttempt) {
@@ -97,6 +115,31 @@ export class SendEmailService {
     }
     await this.finish(em, email.id, { status: EmailStatus.Queued, lastError: problem.message });
     throw new TransientSendError(problem.message);
+  }
+
+  /**
+   * SPEC §6: a contact with an unresolved hard bounce gets no mail until staff resolve it. The row
+   * fails for good with the reason; resolving the bounce and re-queuing the row sends it.
+   */
+  private async refuseUndeliverable(em: EntityManager, email: EmailQueue): Promise<void> {
+    const recipients = [...extractAddresses(email.toAddresses), ...extractAddresses(email.ccAddresses)];
+    const blocked = await findUndeliverableRecipient(em, recipients);
+    if (blocked === null) return;
+    const bounce = blocked.bounceId === null ? '' : ` (bounce #${blocked.bounceId})`;
+    const reason = `recipient ${blocked.address} is marked undeliverable since ${blocked.since.toISOString()}${bounce}: resolve the bounce to send again`;
+    await this.finish(em, email.id, { status: EmailStatus.Failed, lastError: reason });
+    throw new PermanentSendError(reason);
+  }
+
+  /** Refused recipients are bounces too; a failure to record them must not change the send's outcome. */
+  private async recordRejections(em: EntityManager, emailQueueId: number, source: unknown): Promise<void> {
+    try {
+      const bounceIds = await recordRecipientRejections(em.fork(), emailQueueId, source);
+      if (bounceIds.length > 0)
+        this.logger.warn({ emailQueueId, bounceIds }, 'Recipients refused: bounces recorded');
+    } catch (error) {
+      this.logger.error({ emailQueueId, err: error }, 'Could not record the refused recipients as bounces');
+    }
   }
 
   /** Moves the row on from `sending`; a row the sweeper already took back is left alone. */
@@ -131,8 +174,16 @@ export class SendEmailService {
       );
     }
     const automatic = email.purpose === EmailPurpose.Notification || email.purpose === EmailPurpose.Forward;
+    const envelopeFrom = await this.returnPath.envelopeSender(em, email.id);
     return {
       from: email.fromAddress,
+      // Bounces go to the envelope sender: our VERP return path names this row (docs/decisions/0047).
+      envelope: envelopeFrom
+        ? {
+            from: envelopeFrom,
+            to: [...extractAddresses(email.toAddresses), ...extractAddresses(email.ccAddresses)],
+          }
+        : undefined,
       to: email.toAddresses,
       cc: email.ccAddresses ?? undefined,
       subject: email.subject,
@@ -144,9 +195,11 @@ export class SendEmailService {
       references: email.references ?? undefined,
       // RFC 3834: notifications are machine mail; well-behaved responders (out-of-office) do not answer
       // them, which keeps the helpdesk out of reply loops. Staff responses are human mail.
-      headers: automatic
-        ? { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' }
-        : undefined,
+      // The row id also travels as a header: bounces that quote the original carry it back.
+      headers: {
+        [OUTBOUND_EMAIL_ID_HEADER]: String(email.id),
+        ...(automatic ? { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' } : {}),
+      },
       attachments: email.attachmentIds
         .map((id) => byId.get(id))
         .filter((file): file is Attachment => file !== undefined)
