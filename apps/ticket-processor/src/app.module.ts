@@ -17,7 +17,7 @@ import { ProcessInboundMessageService } from './process-inbound-message.service'
   imports: [
     LoggerModule,
     DatabaseModule,
-    QueuesModule.forQueues([QueueName.InboundProcess, QueueName.OutboundSend]),
+    QueuesModule.forQueues([QueueName.InboundProcess, QueueName.OutboundSend, QueueName.BounceProcess]),
     ObservabilityModule,
   ],
   providers: [

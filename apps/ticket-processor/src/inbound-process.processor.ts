@@ -1,6 +1,6 @@
 import { InjectQueue, OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger, type BeforeApplicationShutdown } from '@nestjs/common';
-import { enqueueOutboundSendBulk, parseJobPayload, QueueName } from '@twe/queues';
+import { enqueueBounceProcess, enqueueOutboundSendBulk, parseJobPayload, QueueName } from '@twe/queues';
 import { UnrecoverableError, type Job, type Queue } from 'bullmq';
 import { Counter, register } from 'prom-client';
 
@@ -30,6 +30,7 @@ export class InboundProcessProcessor extends WorkerHost implements BeforeApplica
   constructor(
     private readonly service: ProcessInboundMessageService,
     @InjectQueue(QueueName.OutboundSend) private readonly outboundQueue: Queue,
+    @InjectQueue(QueueName.BounceProcess) private readonly bounceQueue: Queue,
   ) {
     super();
   }
@@ -70,6 +71,10 @@ export class InboundProcessProcessor extends WorkerHost implements BeforeApplica
     }
 
     processedTotal.inc({ result: outcome.result });
+    if (outcome.result === 'bounce') {
+      // Not caught: the message is still `captured`, so a retry of this job routes it again.
+      await enqueueBounceProcess(this.bounceQueue, { inboundMessageId });
+    }
     if (outcome.emailQueueIds.length > 0) {
       // After the commit: a crash or Redis failure here leaves the rows `queued`, and the outbound
       // sweeper enqueues them. Throwing would not help: a retry finds the message processed.

@@ -28,6 +28,7 @@ import {
 } from '@twe/persistence';
 import { APP_CONFIG } from '@twe/runtime';
 
+import { routesToBounceWorker } from './bounce-routing';
 import { formatMailbox, newMessageId, notificationText, replyReferences } from './notification-email';
 import { ticketProcessorSettings } from './ticket-processor.settings';
 
@@ -43,7 +44,9 @@ export type InboundResult =
   /** Unreadable (truncated, empty, unparseable): one error ticket. */
   | 'error'
   /** The same message (Message-ID and sender) is already on the ticket(s): nothing new. */
-  | 'duplicate';
+  | 'duplicate'
+  /** For the bounce-worker (bounce mailbox or VERP return path): nothing written here; the row stays `captured`. */
+  | 'bounce';
 
 export interface InboundOutcome {
   result: InboundResult;
@@ -142,6 +145,16 @@ export class ProcessInboundMessageService {
       { to: parsed.to, cc: parsed.cc, envelope: parsed.envelopeRecipients },
       candidates,
     );
+    // Bounces are the bounce-worker's (issue 5): no contact, ticket or notification from them here.
+    if (
+      routesToBounceWorker(
+        { to: parsed.to, cc: parsed.cc, envelope: parsed.envelopeRecipients },
+        matched,
+        allTypes,
+      )
+    ) {
+      return outcome('bounce');
+    }
 
     const sender = normalizeAddress(parsed.fromAddress);
     const contact =
