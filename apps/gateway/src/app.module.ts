@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { DatabaseModule, LoggerModule, ObservabilityModule } from '@twe/runtime';
 
+import { BouncesModule } from './bounces/bounces.module';
 import { ApiExceptionFilter } from './common/api-exception.filter';
 import { JsonBodyGuard } from './common/json-body.guard';
 import { MailboxesModule } from './mailboxes/mailboxes.module';
@@ -22,6 +23,7 @@ import { TicketsModule } from './tickets/tickets.module';
     TicketTypesModule,
     TaskSettingsModule,
     TicketsModule,
+    BouncesModule,
   ],
   providers: [
     { provide: APP_FILTER, useClass: ApiExceptionFilter },
