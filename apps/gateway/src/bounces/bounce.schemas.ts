@@ -186,7 +186,8 @@ export const resolveBouncesSchema = z.strictObject({
 });
 export type ResolveBouncesInput = z.output<typeof resolveBouncesSchema>;
 
-export const resolveBounceSchema = z.strictObject(resolution);
+/** The body is optional: a bare `POST /api/bounces/:id/resolve` resolves without a note. */
+export const resolveBounceSchema = z.strictObject(resolution).optional();
 export type ResolveBounceInput = z.output<typeof resolveBounceSchema>;
 
 export const resolveBouncesResultSchema = z.object({

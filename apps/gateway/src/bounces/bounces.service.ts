@@ -69,7 +69,7 @@ export class BouncesService {
     const exists = await this.em.count(Bounce, { id });
     if (exists === 0) throw notFound('Bounce', id);
     await this.em.transactional((em) =>
-      resolveBounces(em, [id], { by: input.resolvedBy ?? null, note: input.note ?? null }),
+      resolveBounces(em, [id], { by: input?.resolvedBy ?? null, note: input?.note ?? null }),
     );
     this.em.clear();
     return this.get(id);
