@@ -5,6 +5,7 @@
 #   node apps/mail-fetcher/dist/main.js       (3001: /health, /metrics)
 #   node apps/ticket-processor/dist/main.js   (3002)
 #   node apps/mail-sender/dist/main.js        (3003)
+#   node apps/bounce-worker/dist/main.js      (3004)
 #   node libs/persistence/dist/migrate.js     (one-shot: apply migrations, exit)
 # No HEALTHCHECK: compose and Kubernetes probe /health on the service's HTTP port themselves.
 #
@@ -48,7 +49,7 @@ RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --no-audit --no-fund
 
 FROM ${NODE_IMAGE} AS runtime
 LABEL org.opencontainers.image.title="ticket-workflow-engine" \
-      org.opencontainers.image.description="Email-to-ticket engine: gateway, mail-fetcher, ticket-processor, mail-sender"
+      org.opencontainers.image.description="Email-to-ticket engine: gateway, mail-fetcher, ticket-processor, mail-sender, bounce-worker"
 WORKDIR /app
 ENV NODE_ENV=production
 # Files stay owned by root: the service user reads them and cannot change them, and the container
@@ -56,5 +57,5 @@ ENV NODE_ENV=production
 COPY --from=production-dependencies /app ./
 COPY --from=build /out ./
 USER node
-EXPOSE 3000 3001 3002 3003
+EXPOSE 3000 3001 3002 3003 3004
 CMD ["node", "apps/gateway/dist/main.js"]

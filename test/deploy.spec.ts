@@ -17,6 +17,7 @@ const apps = [
   { name: 'mail-fetcher', port: 3001 },
   { name: 'ticket-processor', port: 3002 },
   { name: 'mail-sender', port: 3003 },
+  { name: 'bounce-worker', port: 3004 },
 ] as const;
 const workers = apps.filter((app) => app.name !== 'gateway');
 const migrateCommand = ['node', 'libs/persistence/dist/migrate.js'];
@@ -383,7 +384,7 @@ describe('docker-compose.yml', () => {
   };
   const dependsOn = (name: string) => service(name).depends_on as Record<string, { condition?: string }>;
 
-  it('has the four services, the migration, PostgreSQL, Redis, Dovecot and the SMTP sink', () => {
+  it('has the five services, the migration, PostgreSQL, Redis, Dovecot and the SMTP sink', () => {
     for (const name of [
       ...apps.map((app) => app.name),
       'migrate',

@@ -4,8 +4,14 @@ import { join, resolve } from 'node:path';
 
 import { freePorts } from './free-port';
 
-/** The four services of issue 2, each started from its build output as its own OS process. */
-export const SERVICE_NAMES = ['gateway', 'mail-fetcher', 'ticket-processor', 'mail-sender'] as const;
+/** The services, each started from its build output as its own OS process. */
+export const SERVICE_NAMES = [
+  'gateway',
+  'mail-fetcher',
+  'ticket-processor',
+  'mail-sender',
+  'bounce-worker',
+] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 export interface LaunchOptions {
