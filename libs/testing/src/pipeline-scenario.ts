@@ -10,7 +10,7 @@ import { Client } from 'pg';
 import { startDovecot, type DovecotServer } from './dovecot';
 import { deleteRedisKeys, testRedisUrl, uniqueQueuePrefix } from './redis-prefix';
 import { launchServices, type RunningSystem } from './service-launcher';
-import { startSmtpSink, type SmtpSink } from './smtp-sink';
+import { startSmtpSink, type SmtpSink, type SmtpSinkOptions } from './smtp-sink';
 import { createTestDatabase, type TestDatabase } from './test-database';
 
 /**
@@ -30,6 +30,8 @@ export interface ScenarioOptions {
   env?: Record<string, string>;
   /** Where service logs go; a temp folder by default. */
   logDir?: string;
+  /** Options of the SMTP sink (e.g. recipients it refuses at RCPT TO). */
+  sinkOptions?: SmtpSinkOptions;
 }
 
 export interface PipelineScenario {
@@ -85,7 +87,7 @@ export async function startPipelineScenario(options: ScenarioOptions = {}): Prom
 
     const dovecot = await startDovecot({ users: [{ user: SUPPORT_ADDRESS, password: MAILBOX_PASSWORD }] });
     cleanups.push(() => dovecot.stop());
-    const sink = await startSmtpSink();
+    const sink = await startSmtpSink(options.sinkOptions);
     cleanups.push(() => sink.stop());
 
     const system = await launchServices({
