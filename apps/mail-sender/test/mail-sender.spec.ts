@@ -198,6 +198,48 @@ function receivedBy(address: string): ReceivedMail[] {
 
 const sha = (content: Buffer): string => createHash('sha256').update(content).digest('hex');
 
+describe('mail-sender return path (issue 5)', () => {
+  it('uses the address of MAIL_FROM as envelope sender while there is no Bounce Back type', async () => {
+    const email = await queuedEmail('plain-return@example.com');
+    await enqueueOutboundSend(outboundQueue, { emailQueueId: email.id });
+    await waitForStatus(email.id, EmailStatus.Sent);
+    const [mail] = receivedBy('plain-return@example.com');
+    // MAIL_FROM is unset here: its default is `Ticket Workflow Engine <helpdesk@example.com>`.
+    expect(mail.envelopeFrom).toBe('helpdesk@example.com');
+    expect(mail.parsed.headers.get('x-twe-email-id')).toBe(String(email.id));
+  });
+
+  it('uses a VERP address on the Bounce Back type domain once an active one exists', async () => {
+    const em = orm.em.fork();
+    const mailbox = await em.findOneOrFail(Mailbox, { name: 'Helpdesk' });
+    const inactive = new TicketType({
+      task: TicketTask.BounceBack,
+      name: 'Old bounces',
+      emailTo: 'bounces@old-bounce.example.org',
+      workflowTag: 'OldBounce',
+      mailbox,
+      adminEmail: 'postmaster@example.org',
+    });
+    inactive.active = false;
+    const active = new TicketType({
+      task: TicketTask.BounceBack,
+      name: 'Bounces',
+      emailTo: 'Bounces@Bounce.Example.org',
+      workflowTag: 'Bounce',
+      mailbox,
+      adminEmail: 'postmaster@example.org',
+    });
+    await em.persist([inactive, active]).flush();
+
+    const email = await queuedEmail('verp-return@example.com');
+    await enqueueOutboundSend(outboundQueue, { emailQueueId: email.id });
+    await waitForStatus(email.id, EmailStatus.Sent);
+    const [mail] = receivedBy('verp-return@example.com');
+    expect(mail.envelopeFrom).toBe(`bounces+${email.id}@bounce.example.org`);
+    expect(mail.envelopeTo).toEqual(['verp-return@example.com']);
+  });
+});
+
 describe('mail-sender (outbound.send)', () => {
   it('sends a queued row with our Message-ID, threading headers and byte-equal attachments', async () => {
     const email = await queuedEmail('admin@helpdesk.example.com', {
