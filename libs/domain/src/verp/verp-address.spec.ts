@@ -85,7 +85,7 @@ describe('findVerpAddress', () => {
 });
 
 describe('findQuotedEmailQueueId', () => {
-  it.each([
+  it.each<[string, number | null, string]>([
     ['Subject: x\r\nX-TWE-Email-Id: 42\r\nFrom: a@b', 42, 'a header block'],
     ['> x-twe-email-id:  77 \n', 77, 'quoted with > and lower case'],
     ['X-TWE-Email-Id: 0\n', null, 'zero'],
