@@ -163,11 +163,9 @@ export const mailboxHealthSchema = z.object({
     description:
       'After failures the schedule does not fetch this mailbox before this time (exponential, 60 s doubling up to 1 h, with jitter); "fetch now" does not wait. Null after a success.',
   }),
-  leftInMailbox: z
-    .array(z.object({ remoteId: z.string(), reason: z.string() }))
-    .meta({
-      description: 'Messages the last successful fetch left on the server on purpose, with the reason.',
-    }),
+  leftInMailbox: z.array(z.object({ remoteId: z.string(), reason: z.string() })).meta({
+    description: 'Messages the last successful fetch left on the server on purpose, with the reason.',
+  }),
 });
 
 export const mailboxResponseSchema = z.object({
