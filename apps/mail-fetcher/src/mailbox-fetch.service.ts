@@ -94,9 +94,15 @@ export class MailboxFetchService {
     let captured = 0;
     let secrets: string[] = [];
     let failuresBefore = 0;
-    // FETCH_BUDGET_MS: looked at after each batch, so every run moves at least one batch.
+    // FETCH_BUDGET_MS: looked at after each batch, so every run moves at least one batch. One stop
+    // signal per run, fired by the budget or by shutdown (a listener removed in `finally`, where
+    // AbortSignal.any would leave a reference on the process-wide shutdown signal for every run).
     const deadline = Date.now() + this.config.FETCH_BUDGET_MS;
-    const budget = new AbortController();
+    let budgetSpent = false;
+    const stop = new AbortController();
+    const onShutdown = () => stop.abort();
+    this.stopping.signal.addEventListener('abort', onShutdown, { once: true });
+    if (this.stopping.signal.aborted) stop.abort();
     try {
       failuresBefore = (await health.markStarted(mailboxId)).consecutiveFailures;
       const settings = { ...imapSettingsFor(mailbox, this.cipher), timeouts: fetchImapTimeouts(this.config) };
@@ -108,7 +114,7 @@ export class MailboxFetchService {
         fetchAndCapture<InboundReceipt>(session, {
           batchSize: this.config.FETCH_BATCH_SIZE,
           maxMessageBytes: this.config.FETCH_MAX_MESSAGE_BYTES,
-          signal: AbortSignal.any([this.stopping.signal, budget.signal]),
+          signal: stop.signal,
           capture: async (message) => {
             const row = await captures.capture(mailboxId, message);
             if (row.inserted) {
@@ -128,12 +134,16 @@ export class MailboxFetchService {
               pending.map((receipt) => ({ inboundMessageId: receipt.inboundMessageId })),
             );
             enqueued += pending.length;
-            if (Date.now() >= deadline) budget.abort();
+            if (Date.now() >= deadline) {
+              budgetSpent = true;
+              stop.abort();
+            }
           },
         }),
       );
 
-      const budgetSpent = result.stoppedEarly && budget.signal.aborted;
+      // Spent on the last batch does not count: nothing was left to continue with.
+      budgetSpent &&= result.stoppedEarly;
       await health.markSucceeded(mailboxId, {
         capturedCount: result.captured,
         outcome: budgetSpent ? FetchOutcomeKind.StoppedAfterBudget : FetchOutcomeKind.Succeeded,
@@ -171,6 +181,7 @@ export class MailboxFetchService {
       );
       throw new MailboxFetchError(message);
     } finally {
+      this.stopping.signal.removeEventListener('abort', onShutdown);
       await lock.release();
     }
   }
