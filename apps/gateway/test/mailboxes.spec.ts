@@ -103,7 +103,9 @@ describe('mailboxes: the seven steps of SPEC §8', () => {
   it('5. details show correctly, with health and which secrets are set', async () => {
     await gateway.db.query(
       `update mailbox set last_success_at = '2026-01-02T03:04:05Z', last_error = 'LOGIN failed', last_fetch_captured_count = 4,
-              consecutive_failures = 1 where id = $1`,
+              consecutive_failures = 1, last_fetch_outcome = 'failed', last_failure_kind = 'authentication',
+              backoff_until = '2026-01-02T04:05:06Z',
+              left_in_mailbox = '[{"remoteId":"7:12","reason":"the server returned an empty body"}]' where id = $1`,
       [id],
     );
     await insertCapturedMessages(id, 3);
@@ -131,6 +133,10 @@ describe('mailboxes: the seven steps of SPEC §8', () => {
         messagesCaptured: 3,
         lastFetchStartedAt: null,
         lastFetchFinishedAt: null,
+        lastFetchOutcome: 'failed',
+        lastFailureKind: 'authentication',
+        backoffUntil: '2026-01-02T04:05:06.000Z',
+        leftInMailbox: [{ remoteId: '7:12', reason: 'the server returned an empty body' }],
       },
     });
     expect(response.body).not.toHaveProperty('password');

@@ -6,14 +6,16 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { parseJobPayload, QueueName } from '@twe/queues';
+import { appConfig } from '@twe/runtime';
 import { UnrecoverableError, type Job } from 'bullmq';
 import { ZodError } from 'zod';
 
 import {
+  fetchImapTimeouts,
   MAIL_FETCH_CONCURRENCY,
-  MAIL_FETCH_LOCK_DURATION_MS,
   MAIL_FETCH_MAX_STALLED_COUNT,
   MAIL_FETCH_STALLED_INTERVAL_MS,
+  mailFetchLockDurationMs,
 } from './fetch-worker.options';
 import { MailboxFetchService, type FetchOutcome } from './mailbox-fetch.service';
 
@@ -23,7 +25,8 @@ import { MailboxFetchService, type FetchOutcome } from './mailbox-fetch.service'
  */
 @Processor(QueueName.MailFetch, {
   concurrency: MAIL_FETCH_CONCURRENCY,
-  lockDuration: MAIL_FETCH_LOCK_DURATION_MS,
+  // Read when this file is loaded: the configuration is validated once per process before Nest starts.
+  lockDuration: mailFetchLockDurationMs(fetchImapTimeouts(appConfig())),
   stalledInterval: MAIL_FETCH_STALLED_INTERVAL_MS,
   maxStalledCount: MAIL_FETCH_MAX_STALLED_COUNT,
   autorun: false,

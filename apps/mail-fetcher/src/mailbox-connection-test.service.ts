@@ -14,7 +14,15 @@ import { imapSettingsFor, MailboxNotFetchableError } from './mailbox-imap-settin
  */
 export function connectionTestTimeouts(budgetMs: number): ImapTimeouts {
   const third = Math.floor(budgetMs / 3);
-  return { connectMs: third, greetingMs: third, socketMs: third, logoutMs: Math.min(2_000, third) };
+  return {
+    connectMs: third,
+    greetingMs: third,
+    loginMs: third,
+    socketMs: third,
+    commandMs: third,
+    messageMs: third,
+    logoutMs: Math.min(2_000, third),
+  };
 }
 
 /** "Test connection" (SPEC §2): connect, upgrade, log in and open INBOX with the mailbox's stored settings. */

@@ -11,12 +11,14 @@ import {
   type FetchResult,
   type ImapConnectionSettings,
 } from '@twe/mail';
-import { InboundState, Mailbox, TicketType } from '@twe/persistence';
+import { fetchBackoffUntil } from '@twe/domain';
+import { FetchOutcomeKind, InboundState, Mailbox, TicketType } from '@twe/persistence';
 import { enqueueInboundProcessBulk, QueueName } from '@twe/queues';
 import { APP_CONFIG } from '@twe/runtime';
 import type { Queue } from 'bullmq';
 
 import { fetchDurationSeconds, fetchFailuresTotal, messagesCapturedTotal } from './fetch-metrics';
+import { fetchImapTimeouts } from './fetch-worker.options';
 import { InboundCaptureRepository } from './inbound-capture.repository';
 import { MailboxFetchLock } from './mailbox-fetch-lock';
 import { MailboxHealthRepository } from './mailbox-health.repository';
@@ -26,7 +28,8 @@ export type FetchOutcome =
   | { status: 'skipped'; reason: string }
   /** Another fetch of the same mailbox holds the lock (another replica, or a manual run beside the schedule). */
   | { status: 'already-fetching' }
-  | { status: 'done'; result: FetchResult; enqueued: number };
+  /** `budgetSpent`: FETCH_BUDGET_MS ran out and the run stopped after a batch; the next run continues. */
+  | { status: 'done'; result: FetchResult; enqueued: number; budgetSpent: boolean };
 
 interface InboundReceipt extends CaptureReceipt {
   inboundMessageId: number;
@@ -70,6 +73,15 @@ export class MailboxFetchService {
       this.logger.log(log, 'mailbox has no active ticket type; not fetching');
       return { status: 'skipped', reason: 'no active ticket type' };
     }
+    // Backoff after failures (decision 0020) holds back the schedule only; "fetch now" goes ahead.
+    if (job.trigger === 'schedule' && mailbox.backoffUntil !== null && mailbox.backoffUntil > new Date()) {
+      const until = mailbox.backoffUntil.toISOString();
+      this.logger.log({ ...log, backoffUntil: until }, 'mailbox is backing off after failures; not fetching');
+      return {
+        status: 'skipped',
+        reason: `backing off after ${mailbox.consecutiveFailures} failure(s) until ${until}`,
+      };
+    }
 
     const lock = await MailboxFetchLock.tryAcquire(this.config.DATABASE_URL, mailboxId);
     if (lock === null) {
@@ -81,9 +93,19 @@ export class MailboxFetchService {
     const stopTimer = fetchDurationSeconds.startTimer();
     let captured = 0;
     let secrets: string[] = [];
+    let failuresBefore = 0;
+    // FETCH_BUDGET_MS: looked at after each batch, so every run moves at least one batch. One stop
+    // signal per run, fired by the budget or by shutdown (a listener removed in `finally`, where
+    // AbortSignal.any would leave a reference on the process-wide shutdown signal for every run).
+    const deadline = Date.now() + this.config.FETCH_BUDGET_MS;
+    let budgetSpent = false;
+    const stop = new AbortController();
+    const onShutdown = () => stop.abort();
+    this.stopping.signal.addEventListener('abort', onShutdown, { once: true });
+    if (this.stopping.signal.aborted) stop.abort();
     try {
-      await health.markStarted(mailboxId);
-      const settings = imapSettingsFor(mailbox, this.cipher);
+      failuresBefore = (await health.markStarted(mailboxId)).consecutiveFailures;
+      const settings = { ...imapSettingsFor(mailbox, this.cipher), timeouts: fetchImapTimeouts(this.config) };
       secrets = settings.auth.kind === 'password' ? [settings.auth.password] : [];
       const captures = new InboundCaptureRepository(lock.client);
       let enqueued = 0;
@@ -92,7 +114,7 @@ export class MailboxFetchService {
         fetchAndCapture<InboundReceipt>(session, {
           batchSize: this.config.FETCH_BATCH_SIZE,
           maxMessageBytes: this.config.FETCH_MAX_MESSAGE_BYTES,
-          signal: this.stopping.signal,
+          signal: stop.signal,
           capture: async (message) => {
             const row = await captures.capture(mailboxId, message);
             if (row.inserted) {
@@ -112,31 +134,54 @@ export class MailboxFetchService {
               pending.map((receipt) => ({ inboundMessageId: receipt.inboundMessageId })),
             );
             enqueued += pending.length;
+            if (Date.now() >= deadline) {
+              budgetSpent = true;
+              stop.abort();
+            }
           },
         }),
       );
 
-      const problems = result.problems.length
-        ? `${result.problems.length} message(s) left in the mailbox: ` +
-          result.problems.map((problem) => `${problem.remoteId}: ${problem.reason}`).join('; ')
-        : null;
-      await health.markSucceeded(mailboxId, result.captured, problems);
+      // Spent on the last batch does not count: nothing was left to continue with.
+      budgetSpent &&= result.stoppedEarly;
+      await health.markSucceeded(mailboxId, {
+        capturedCount: result.captured,
+        outcome: budgetSpent ? FetchOutcomeKind.StoppedAfterBudget : FetchOutcomeKind.Succeeded,
+        leftInMailbox: result.problems,
+      });
       stopTimer({ outcome: 'success' });
-      this.logger.log({ ...log, ...result, problems: result.problems.length, enqueued }, 'mailbox fetched');
-      if (problems !== null)
+      this.logger.log(
+        { ...log, ...result, problems: result.problems.length, enqueued, budgetSpent },
+        budgetSpent ? 'mailbox fetched until the budget ran out; the next run continues' : 'mailbox fetched',
+      );
+      if (result.problems.length > 0)
         this.logger.warn({ ...log, problems: result.problems }, 'messages left in the mailbox');
-      return { status: 'done', result, enqueued };
+      return { status: 'done', result, enqueued, budgetSpent };
     } catch (error) {
       stopTimer({ outcome: 'failure' });
       const kind = failureKind(error);
       fetchFailuresTotal.inc({ kind });
       const message = redactSecrets(describe(error), secrets);
-      await health.markFailed(mailboxId, captured, message).catch((healthError: unknown) => {
-        this.logger.error({ ...log, err: healthError }, 'could not record the failed fetch on the mailbox');
-      });
-      this.logger.warn({ ...log, kind, error: message, captured }, 'mailbox fetch failed');
+      // Every kind backs off, auth and TLS too (they need staff, but hammering helps nobody); capped at 1 h.
+      const backoffUntil = fetchBackoffUntil(failuresBefore + 1, new Date());
+      await health
+        .markFailed(mailboxId, {
+          capturedCount: captured,
+          error: message,
+          kind,
+          consecutiveFailures: failuresBefore + 1,
+          backoffUntil,
+        })
+        .catch((healthError: unknown) => {
+          this.logger.error({ ...log, err: healthError }, 'could not record the failed fetch on the mailbox');
+        });
+      this.logger.warn(
+        { ...log, kind, error: message, captured, backoffUntil: backoffUntil.toISOString() },
+        'mailbox fetch failed',
+      );
       throw new MailboxFetchError(message);
     } finally {
+      this.stopping.signal.removeEventListener('abort', onShutdown);
       await lock.release();
     }
   }

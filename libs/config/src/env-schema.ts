@@ -9,6 +9,9 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
 
+/** A network timeout: at least 100 ms, at most 10 minutes. */
+const timeoutMs = z.coerce.number().int().min(100).max(600_000);
+
 export const nodeEnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -53,6 +56,24 @@ export const fetchEnvSchema = z.object({
    * third each; the gateway waits this long plus 5 s for the answer before saying no fetcher answered.
    */
   MAILBOX_TEST_TIMEOUT_MS: z.coerce.number().int().min(300).default(30_000),
+  /**
+   * Time budget of one mailbox fetch: once spent, the fetch stops cleanly after the batch in hand
+   * (captured, deleted, enqueued), records "stopped-after-budget" on the mailbox, and the next run
+   * continues. Checked between batches, so every run moves at least one batch.
+   */
+  FETCH_BUDGET_MS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(5 * 60_000),
+  // Bounds of every wait of a fetch (see ImapTimeouts in @twe/mail). The fetch worker's job lock is
+  // derived from the slowest of them, so raising one cannot let a wait outlive the lock.
+  FETCH_CONNECT_TIMEOUT_MS: timeoutMs.default(15_000),
+  FETCH_GREETING_TIMEOUT_MS: timeoutMs.default(15_000),
+  FETCH_LOGIN_TIMEOUT_MS: timeoutMs.default(30_000),
+  FETCH_SOCKET_TIMEOUT_MS: timeoutMs.default(60_000),
+  FETCH_COMMAND_TIMEOUT_MS: timeoutMs.default(120_000),
+  FETCH_MESSAGE_TIMEOUT_MS: timeoutMs.default(120_000),
 });
 
 export const smtpEnvSchema = z.object({

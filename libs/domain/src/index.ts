@@ -16,3 +16,5 @@ export { addressDomain, findVerpAddress, formatVerpAddress, parseVerpAddress } f
 export { findQuotedEmailQueueId, OUTBOUND_EMAIL_ID_HEADER } from './verp/outbound-header';
 export type { SmtpRejectionVerdict } from './smtp-rejection';
 export { classifySmtpRejection } from './smtp-rejection';
+export type { FetchBackoffPolicy } from './fetch-backoff';
+export { DEFAULT_FETCH_BACKOFF, fetchBackoffMs, fetchBackoffUntil } from './fetch-backoff';

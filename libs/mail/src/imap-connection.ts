@@ -16,8 +16,18 @@ export interface ImapTimeouts {
   connectMs: number;
   /** From connected to the server's greeting. */
   greetingMs: number;
+  /**
+   * From the greeting to logged in (CAPABILITY, STARTTLS, LOGIN/AUTHENTICATE), in total. The whole
+   * open is bounded by connectMs + greetingMs + loginMs, so a server that trickles a byte now and then
+   * (which keeps `socketMs` from firing) still cannot hold the login forever.
+   */
+  loginMs: number;
   /** Longest silence on the socket while a command is in flight. */
   socketMs: number;
+  /** Longest a command other than a body FETCH may take in total (SELECT, the UID listing, STORE + EXPUNGE). */
+  commandMs: number;
+  /** Longest wait for the next message of a body FETCH, its transfer included (25 MB in 2 min = 210 KB/s). */
+  messageMs: number;
   /** How long LOGOUT may take before the socket is simply closed. */
   logoutMs: number;
 }
@@ -29,13 +39,23 @@ export interface ImapTimeouts {
 export const DEFAULT_IMAP_TIMEOUTS: ImapTimeouts = {
   connectMs: 15_000,
   greetingMs: 15_000,
+  loginMs: 30_000,
   // A large FETCH keeps data flowing; a minute of silence inside one command means a stuck server.
   socketMs: 60_000,
+  commandMs: 120_000,
+  messageMs: 120_000,
   logoutMs: 5_000,
 };
 
+/** The longest single wait a session can be in; each wait ends by itself within this (plus a close). */
 export function slowestImapTimeoutMs(timeouts: ImapTimeouts = DEFAULT_IMAP_TIMEOUTS): number {
-  return Math.max(timeouts.connectMs + timeouts.greetingMs, timeouts.socketMs, timeouts.logoutMs);
+  return Math.max(
+    timeouts.connectMs + timeouts.greetingMs + timeouts.loginMs,
+    timeouts.socketMs,
+    timeouts.commandMs,
+    timeouts.messageMs,
+    timeouts.logoutMs,
+  );
 }
 
 export interface ImapConnectionSettings {
@@ -136,12 +156,49 @@ export class ImapSession {
       opened.connectionError = error;
     });
     try {
-      await client.connect();
+      await opened.within(
+        'connect and login',
+        timeouts.connectMs + timeouts.greetingMs + timeouts.loginMs,
+        'OPEN_TIMEOUT',
+        () => client.connect(),
+      );
     } catch (error) {
       client.close();
       throw opened.failure(error, 'connect');
     }
     return opened;
+  }
+
+  /** The timeouts in force for this session. */
+  get limits(): Readonly<ImapTimeouts> {
+    return this.timeouts;
+  }
+
+  /**
+   * Runs one step with a hard limit on its total time. imapflow's own timeouts watch silence only;
+   * this one also ends a step that keeps receiving a trickle. On expiry the connection is closed (the
+   * step cannot be resumed on it) and a `timeout` ImapConnectorError with `code` is thrown.
+   */
+  async within<T>(stage: string, ms: number, code: string, work: () => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => {
+        reject(
+          new ImapConnectorError(
+            `IMAP ${this.settings.host}:${this.settings.port}: ${stage} timed out (${code}): no result within ${ms} ms`,
+            'timeout',
+            null,
+            code,
+          ),
+        );
+        this.client.close();
+      }, ms);
+    });
+    try {
+      return await Promise.race([work(), expired]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** True while the connection can run commands. */
@@ -218,7 +275,9 @@ export async function withImapSession<T>(
 export async function verifyImapConnection(settings: ImapConnectionSettings): Promise<{ messages: number }> {
   return withImapSession(settings, async (session) => {
     try {
-      const status = await session.client.status('INBOX', { messages: true });
+      const status = await session.within('STATUS INBOX', session.limits.commandMs, 'COMMAND_TIMEOUT', () =>
+        session.client.status('INBOX', { messages: true }),
+      );
       session.assertSucceeded(status !== false, 'STATUS INBOX');
       return { messages: status === false ? 0 : (status.messages ?? 0) };
     } catch (error) {

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chown, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 
@@ -396,6 +396,106 @@ describe('fetchAndCapture', () => {
     expect(result).toMatchObject({ seen: 4, captured: 2, deleted: 2, stoppedEarly: true });
     expect(captured).toHaveLength(2);
     expect(await inboxCount(settings)).toBe(2);
+  });
+});
+
+describe('a server that keeps the socket busy but never finishes', () => {
+  // A fake server, because no real one can be told to trickle: it sends a byte now and then, which
+  // keeps imapflow's inactivity timeout (socketMs) from ever firing. Only the total limits end it.
+  let server: Server;
+  let port: number;
+  let mode: 'login' | 'message' = 'message';
+  const received: string[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+
+  const trickle = (socket: Socket, text: string) => {
+    let at = 0;
+    const timer = setInterval(() => {
+      if (socket.destroyed) return clearInterval(timer);
+      socket.write(text[at++ % text.length]);
+    }, 100);
+    timers.add(timer);
+  };
+
+  beforeAll(async () => {
+    server = createServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.on('close', () => timers.forEach((timer) => clearInterval(timer)));
+      socket.write('* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] trickling test server\r\n');
+      let buffered = '';
+      socket.on('data', (chunk) => {
+        buffered += chunk.toString('latin1');
+        let end: number;
+        while ((end = buffered.indexOf('\r\n')) >= 0) {
+          const line = buffered.slice(0, end);
+          buffered = buffered.slice(end + 2);
+          received.push(line);
+          const [tag, command = '', ...rest] = line.split(' ');
+          const verb =
+            command.toUpperCase() === 'UID' ? `UID ${rest[0]?.toUpperCase()}` : command.toUpperCase();
+          if (verb === 'CAPABILITY') socket.write(`* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n${tag} OK done\r\n`);
+          else if ((verb === 'LOGIN' || verb === 'AUTHENTICATE') && mode === 'login')
+            trickle(socket, '* OK still checking\r\n');
+          else if (verb === 'SELECT' || verb === 'EXAMINE') {
+            socket.write(
+              `* 1 EXISTS\r\n* 0 RECENT\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 2] ok\r\n${tag} OK [READ-WRITE] done\r\n`,
+            );
+          } else if (verb === 'FETCH')
+            socket.write(`* 1 FETCH (UID 1 RFC822.SIZE 1000)\r\n${tag} OK done\r\n`);
+          else if (verb === 'UID FETCH') {
+            socket.write('* 1 FETCH (UID 1 BODY[] {1000}\r\n');
+            trickle(socket, 'x');
+          } else if (verb === 'LOGOUT') socket.end(`* BYE\r\n${tag} OK bye\r\n`);
+          else socket.write(`${tag} OK done\r\n`);
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as { port: number }).port;
+  });
+
+  afterAll(async () => {
+    timers.forEach((timer) => clearInterval(timer));
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  const settings = (): ImapConnectionSettings => ({
+    host: '127.0.0.1',
+    port,
+    security: 'none',
+    auth: { kind: 'password', user: 'alice', password: 'trickle-secret' },
+    timeouts: {
+      connectMs: 500,
+      greetingMs: 500,
+      loginMs: 1_000,
+      messageMs: 1_000,
+      socketMs: 10_000,
+      commandMs: 10_000,
+    },
+  });
+
+  it('ends a login that never completes after connect + greeting + login time (OPEN_TIMEOUT)', async () => {
+    mode = 'login';
+    const error = await failureOf(ImapSession.open(settings()));
+    expect(error.kind).toBe('timeout');
+    expect(error.code).toBe('OPEN_TIMEOUT');
+    expect(error.message).toMatch(/connect and login timed out \(OPEN_TIMEOUT\)/);
+    expect(error.message).not.toContain('trickle-secret');
+  });
+
+  it('ends a message body that never completes after messageMs (MESSAGE_TIMEOUT), deleting nothing', async () => {
+    mode = 'message';
+    received.length = 0;
+    const { captured, capture } = collector();
+    const error = await failureOf(
+      withImapSession(settings(), (session) =>
+        fetchAndCapture(session, { batchSize: 10, maxMessageBytes: 1 << 20, capture }),
+      ),
+    );
+    expect(error.kind).toBe('timeout');
+    expect(error.code).toBe('MESSAGE_TIMEOUT');
+    expect(captured).toEqual([]);
+    expect(received.join('\n')).not.toMatch(/STORE|EXPUNGE/i);
   });
 });
 

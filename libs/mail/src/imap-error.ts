@@ -56,6 +56,10 @@ const TIMEOUT_CODES = new Set([
   'UPGRADE_TIMEOUT',
   'ETIMEOUT',
   'ETIMEDOUT',
+  // ImapSession.within: a step that went on too long in total.
+  'OPEN_TIMEOUT',
+  'COMMAND_TIMEOUT',
+  'MESSAGE_TIMEOUT',
 ]);
 const CONNECTION_CODES = new Set([
   'ECONNREFUSED',

@@ -55,7 +55,9 @@ export async function fetchAndCapture<R extends CaptureReceipt>(
   let uidValidity: string;
   let exists: number;
   try {
-    const mailbox = await client.mailboxOpen(INBOX);
+    const mailbox = await session.within(`SELECT ${INBOX}`, session.limits.commandMs, 'COMMAND_TIMEOUT', () =>
+      client.mailboxOpen(INBOX),
+    );
     uidValidity = mailbox.uidValidity.toString();
     exists = mailbox.exists;
   } catch (error) {
@@ -140,9 +142,11 @@ export async function fetchAndCapture<R extends CaptureReceipt>(
 async function listMessages(session: ImapSession): Promise<ListedMessage[]> {
   const listed: ListedMessage[] = [];
   try {
-    for await (const message of session.client.fetch('1:*', { uid: true, size: true })) {
-      listed.push({ uid: message.uid, size: message.size ?? 0 });
-    }
+    await session.within('FETCH (UID RFC822.SIZE)', session.limits.commandMs, 'COMMAND_TIMEOUT', async () => {
+      for await (const message of session.client.fetch('1:*', { uid: true, size: true })) {
+        listed.push({ uid: message.uid, size: message.size ?? 0 });
+      }
+    });
   } catch (error) {
     throw session.failure(error, 'FETCH (UID RFC822.SIZE)');
   }
@@ -170,7 +174,13 @@ async function fetchBodies(
   for (;;) {
     let next: IteratorResult<FetchMessageObject, unknown>;
     try {
-      next = await messages.next();
+      // Per message: a server that trickles one body forever is given up on (the connection closes).
+      next = await session.within(
+        'FETCH BODY.PEEK[] (one message)',
+        session.limits.messageMs,
+        'MESSAGE_TIMEOUT',
+        () => messages.next(),
+      );
     } catch (error) {
       throw session.failure(error, 'FETCH BODY.PEEK[]');
     }
@@ -190,7 +200,12 @@ async function deleteMessages(session: ImapSession, uids: number[]): Promise<voi
   session.takeLoggedError();
   let deleted: boolean;
   try {
-    deleted = await session.client.messageDelete(uidSet(uids), { uid: true });
+    deleted = await session.within(
+      'delete (STORE \\Deleted + EXPUNGE)',
+      session.limits.commandMs,
+      'COMMAND_TIMEOUT',
+      () => session.client.messageDelete(uidSet(uids), { uid: true }),
+    );
   } catch (error) {
     throw session.failure(error, 'delete (STORE \\Deleted + EXPUNGE)');
   }

@@ -23,3 +23,5 @@ export { launchServices, repoRoot, SERVICE_NAMES } from './service-launcher';
 export type { LaunchOptions, RunningSystem, ServiceName } from './service-launcher';
 export { buildAutoReply, buildDeliveryStatusNotification } from './bounce-messages';
 export type { AutoReplyOptions, DsnOptions } from './bounce-messages';
+export { startFaultProxy } from './fault-proxy';
+export type { FaultProxy } from './fault-proxy';

@@ -47,6 +47,13 @@ export function toMailboxDto(mailbox: Mailbox, facts: MailboxFacts): MailboxDto 
       lastFetchCapturedCount: mailbox.lastFetchCapturedCount,
       consecutiveFailures: mailbox.consecutiveFailures,
       messagesCaptured: facts.messagesCaptured,
+      lastFetchOutcome: mailbox.lastFetchOutcome,
+      lastFailureKind: mailbox.lastFailureKind,
+      backoffUntil: iso(mailbox.backoffUntil),
+      leftInMailbox: (mailbox.leftInMailbox ?? []).map((left) => ({
+        remoteId: left.remoteId,
+        reason: left.reason,
+      })),
     },
     createdAt: mailbox.createdAt.toISOString(),
     updatedAt: mailbox.updatedAt.toISOString(),

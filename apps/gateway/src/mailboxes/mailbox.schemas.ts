@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 
-import { MailboxKind, MailboxSecurity } from '@twe/persistence';
+import { FetchOutcomeKind, MailboxKind, MailboxSecurity } from '@twe/persistence';
 import { z } from 'zod';
 
 import { apiSchema } from '../common/openapi-registry';
@@ -151,6 +151,21 @@ export const mailboxHealthSchema = z.object({
   consecutiveFailures: z.int(),
   /** All messages ever captured from this mailbox. */
   messagesCaptured: z.int(),
+  lastFetchOutcome: z.enum(Object.values(FetchOutcomeKind)).nullable().meta({
+    description:
+      'How the last fetch ended. `stopped-after-budget`: it ran out of FETCH_BUDGET_MS after a batch, kept what it captured, and the next run continues.',
+  }),
+  lastFailureKind: z.string().nullable().meta({
+    description:
+      'Kind of the last failure: authentication, tls, starttls-unavailable, timeout, connection, command, configuration, internal. Null after a success.',
+  }),
+  backoffUntil: timestamp.meta({
+    description:
+      'After failures the schedule does not fetch this mailbox before this time (exponential, 60 s doubling up to 1 h, with jitter); "fetch now" does not wait. Null after a success.',
+  }),
+  leftInMailbox: z.array(z.object({ remoteId: z.string(), reason: z.string() })).meta({
+    description: 'Messages the last successful fetch left on the server on purpose, with the reason.',
+  }),
 });
 
 export const mailboxResponseSchema = z.object({

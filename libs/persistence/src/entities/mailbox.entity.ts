@@ -12,6 +12,23 @@ export type MailboxKind = (typeof MailboxKind)[keyof typeof MailboxKind];
 export const MailboxSecurity = { Tls: 'tls', StartTls: 'starttls', None: 'none' } as const;
 export type MailboxSecurity = (typeof MailboxSecurity)[keyof typeof MailboxSecurity];
 
+/**
+ * How a fetch ended. `stopped-after-budget`: it ran out of FETCH_BUDGET_MS, stopped cleanly after the
+ * batch in hand (kept everything it captured) and the next run continues; it counts as a success.
+ */
+export const FetchOutcomeKind = {
+  Succeeded: 'succeeded',
+  StoppedAfterBudget: 'stopped-after-budget',
+  Failed: 'failed',
+} as const;
+export type FetchOutcomeKind = (typeof FetchOutcomeKind)[keyof typeof FetchOutcomeKind];
+
+/** A message a fetch left on the server on purpose. */
+export interface MailboxLeftMessage {
+  remoteId: string;
+  reason: string;
+}
+
 @Entity({ tableName: 'mailbox' })
 export class Mailbox {
   @PrimaryKey({ type: 'integer', autoincrement: true })
@@ -82,6 +99,22 @@ export class Mailbox {
 
   @Property({ type: 'integer', default: 0 })
   consecutiveFailures: number = 0;
+
+  /** How the last fetch ended; null before the first one. */
+  @Enum({ items: () => Object.values(FetchOutcomeKind), type: 'string', nullable: true })
+  lastFetchOutcome: FetchOutcomeKind | null = null;
+
+  /** What kind of failure the last failed fetch had (`authentication`, `tls`, `timeout`, ...); cleared by a success. */
+  @Property({ type: 'string', length: 40, nullable: true })
+  lastFailureKind: string | null = null;
+
+  /** After a failure the schedule leaves the mailbox alone until then (decision 0020); "fetch now" does not wait. */
+  @Property({ type: 'datetime', nullable: true })
+  backoffUntil: Date | null = null;
+
+  /** Messages the last fetch left on the server on purpose (e.g. an empty body), with the reason. */
+  @Property({ type: 'json', nullable: true })
+  leftInMailbox: MailboxLeftMessage[] | null = null;
 
   @Property({ type: 'datetime', defaultRaw: 'now()' })
   createdAt: Date = new Date();
