@@ -11,6 +11,7 @@ export type { TestDatabase } from './test-database';
 export { generateMessages } from './message-generator';
 export type { GeneratedMessage, GenerateOptions } from './message-generator';
 export {
+  MAILBOX_PASSWORD,
   REDMINE_ADDRESS,
   REDMINE_ADMIN,
   startPipelineScenario,
