@@ -233,7 +233,7 @@ export class Pop3Session {
   async close(): Promise<void> {
     if (this.ended) return;
     this.ended = true;
-    if (!this.deletionsPending && !this.wire.closed) {
+    if (!this.deletionsPending && !this.wire.closed && !this.wire.busy) {
       try {
         this.wire.write('QUIT');
         await readStatus(this.wire, this.context, { totalMs: 2_000, idleMs: 2_000, stage: 'QUIT' });

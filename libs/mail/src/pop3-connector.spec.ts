@@ -316,6 +316,56 @@ describe('connecting', () => {
     }
   });
 
+  it('refuses plain-text data injected between "+OK" to STLS and the TLS handshake', async () => {
+    const server = await fakePop3Server('+OK ready\r\n', (line) => {
+      if (line === 'CAPA') return '+OK\r\nSTLS\r\nUSER\r\n.\r\n';
+      if (line === 'STLS') return '+OK Begin TLS\r\n+OK injected\r\n';
+      return '-ERR unexpected\r\n';
+    });
+    try {
+      const error = await failureOf(
+        Pop3Session.open({
+          host: '127.0.0.1',
+          port: server.port,
+          security: 'starttls',
+          auth: { kind: 'password', user: 'alice', password: 'never-sent' },
+        }),
+      );
+      expect(error.kind).toBe('tls');
+      expect(error.message).toMatch(/sent data after accepting STLS/);
+      expect(server.received).toEqual(['CAPA', 'STLS']);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('fails a RETR in flight at once when the session is closed (shutdown), without QUIT', async () => {
+    const server = await fakePop3Server('+OK ready\r\n', (line) => {
+      if (line === 'CAPA') return '+OK\r\nUSER\r\n.\r\n';
+      if (line.startsWith('USER') || line.startsWith('PASS')) return '+OK\r\n';
+      if (line === 'RETR 1') return '+OK 1000 octets\r\nSubject: half\r\n'; // then silence
+      return '-ERR unexpected\r\n';
+    });
+    try {
+      const session = await Pop3Session.open({
+        host: '127.0.0.1',
+        port: server.port,
+        security: 'none',
+        auth: { kind: 'password', user: 'alice', password: 'pw' },
+      });
+      const retrieving = failureOf(session.retrieve(1, 1 << 20));
+      await expect.poll(() => server.received.includes('RETR 1')).toBe(true);
+      await session.close();
+      const error = await retrieving;
+      expect(error.kind).toBe('connection');
+      expect(error.message).toMatch(/closed by the client/);
+      await expect.poll(() => server.closedByClient(), { timeout: 2_000 }).toBe(true);
+      expect(server.received).not.toContain('QUIT');
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('refuses a user name with a line break without connecting (command injection)', async () => {
     const error = await failureOf(
       Pop3Session.open({

@@ -5,6 +5,8 @@ import { pop3Error, pop3SocketError, type Pop3ConnectorError, type Pop3ErrorCont
 import { Pop3FramingError, type ResponseDecoder } from './pop3-response';
 
 const EMPTY = Buffer.alloc(0);
+/** A server talking without being asked (beyond a greeting) is not speaking POP3. */
+const MAX_UNREQUESTED_BYTES = 1024 * 1024;
 
 /** Limits of one read: the whole response, and the longest silence while it streams in. */
 export interface ReadLimits {
@@ -151,6 +153,13 @@ export class Pop3Wire {
    * check. Only called right after the server's `+OK` to STLS, when nothing else is in flight.
    */
   async upgradeToTls(host: string, tls: ConnectionOptions, timeoutMs: number): Promise<void> {
+    if (this.buffered.length > 0) {
+      // Bytes after "+OK" to STLS and before the handshake were not protected by TLS: a man in the
+      // middle can inject answers there (the STARTTLS command injection class of bugs). Refuse.
+      const error = pop3Error(this.context, 'tls', 'the server sent data after accepting STLS; refused');
+      this.fail(error);
+      throw error;
+    }
     const plain = this.socket;
     this.detach();
     const secure = await new Promise<TLSSocket>((resolve, reject) => {
@@ -187,12 +196,17 @@ export class Pop3Wire {
     this.attach();
   }
 
-  /** Ends the connection at once, without QUIT (the server then deletes nothing). Idempotent. */
+  /** True while a response is being read (another command cannot be sent). */
+  get busy(): boolean {
+    return this.reading !== null;
+  }
+
+  /**
+   * Ends the connection at once, without QUIT (the server then deletes nothing). A read in flight
+   * (shutdown in the middle of a RETR) fails at once instead of waiting for its timeout. Idempotent.
+   */
   destroy(): void {
-    this.failure ??= pop3Error(this.context, 'connection', 'connection closed by the client');
-    this.detach();
-    this.socket.on('error', () => undefined);
-    this.socket.destroy();
+    this.fail(pop3Error(this.context, 'connection', 'the connection was closed by the client'));
   }
 
   private attach(): void {
@@ -210,8 +224,11 @@ export class Pop3Wire {
   private receive(chunk: Buffer): void {
     const reading = this.reading;
     if (reading === null) {
-      // Nothing asked for yet (e.g. the greeting arrives before the first read): keep it.
+      // Nothing asked for yet (e.g. the greeting arrives before the first read): keep it, within reason.
       this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
+      if (this.buffered.length > MAX_UNREQUESTED_BYTES) {
+        this.fail(pop3Error(this.context, 'protocol', 'the server sends data nobody asked for'));
+      }
       return;
     }
     reading.idle.refresh();
@@ -234,11 +251,15 @@ export class Pop3Wire {
   }
 
   private fail(error: Pop3ConnectorError): void {
+    const first = this.failure === null;
     this.failure ??= error;
     const reading = this.reading;
-    this.detach();
-    this.socket.on('error', () => undefined);
-    this.socket.destroy();
+    if (first) {
+      this.detach();
+      // A late 'error' from the dying socket must not crash the process.
+      this.socket.on('error', () => undefined);
+      this.socket.destroy();
+    }
     reading?.reject(this.failure);
   }
 
