@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
@@ -11,6 +12,7 @@ import {
   SUPPORT_ADDRESS,
   SUPPORT_ADMIN,
   SUPPORT_FORWARD,
+  testRedisUrl,
   type PipelineScenario,
 } from '@twe/testing';
 
@@ -161,6 +163,27 @@ describe('pipeline end to end over POP3 (STLS -> tickets -> SMTP notifications)'
       readFileSync(join(scenario.logDir, file), 'utf8'),
     );
     expect(logs.length).toBeGreaterThan(0);
+    expect(logs.join('\n')).toContain('mailbox fetched'); // the fetch did log
     for (const log of logs) expect(log).not.toContain(MAILBOX_PASSWORD);
+  });
+
+  it('never put the mailbox password into Redis (job data, results, events)', async () => {
+    const redis = new Redis(testRedisUrl());
+    try {
+      const keys = await redis.keys(`${scenario.queuePrefix}:*`);
+      expect(keys.length).toBeGreaterThan(0);
+      let values = '';
+      for (const key of keys) {
+        const type = await redis.type(key);
+        if (type === 'hash') values += JSON.stringify(await redis.hgetall(key));
+        else if (type === 'string') values += (await redis.get(key)) ?? '';
+        else if (type === 'list') values += JSON.stringify(await redis.lrange(key, 0, -1));
+        else if (type === 'stream') values += JSON.stringify(await redis.xrange(key, '-', '+'));
+      }
+      expect(values).toContain('inboundMessageId');
+      expect(values).not.toContain(MAILBOX_PASSWORD);
+    } finally {
+      redis.disconnect();
+    }
   });
 });

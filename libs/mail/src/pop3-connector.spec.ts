@@ -127,7 +127,13 @@ function collector(alreadyCaptured: (message: FetchedMessage) => boolean = () =>
 async function fakePop3Server(
   greeting: string | null,
   answer: (line: string) => string | null,
-): Promise<{ port: number; received: string[]; closedByClient: () => boolean; stop: () => Promise<void> }> {
+): Promise<{
+  port: number;
+  received: string[];
+  closedByClient: () => boolean;
+  broadcast: (text: string) => void;
+  stop: () => Promise<void>;
+}> {
   const received: string[] = [];
   let clientClosed = false;
   const sockets = new Set<Socket>();
@@ -154,6 +160,9 @@ async function fakePop3Server(
     port: (server.address() as { port: number }).port,
     received,
     closedByClient: () => clientClosed,
+    broadcast: (text) => {
+      for (const socket of sockets) if (!socket.destroyed) socket.write(text);
+    },
     stop: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
@@ -291,6 +300,64 @@ describe('connecting', () => {
       expect(error.message).toBe(`POP3 127.0.0.1:${server.port}: STAT: no answer within 300 ms`);
       await session.close();
     } finally {
+      await server.stop();
+    }
+  });
+
+  it('gives up on a login that is never answered, within the auth timeout', async () => {
+    const server = await fakePop3Server('+OK ready\r\n', (line) => {
+      if (line === 'CAPA') return '+OK\r\nUSER\r\n.\r\n';
+      if (line.startsWith('USER')) return '+OK\r\n';
+      return null; // PASS: silence
+    });
+    try {
+      const error = await failureOf(
+        Pop3Session.open({
+          host: '127.0.0.1',
+          port: server.port,
+          security: 'none',
+          auth: { kind: 'password', user: 'alice', password: 'secret-in-flight' },
+          timeouts: { authMs: 300 },
+        }),
+      );
+      expect(error.kind).toBe('timeout');
+      expect(error.message).toBe(`POP3 127.0.0.1:${server.port}: PASS: no answer within 300 ms`);
+      await expect.poll(() => server.closedByClient(), { timeout: 2_000 }).toBe(true);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('gives up on a message that trickles in for longer than the per-message timeout', async () => {
+    const trickles: NodeJS.Timeout[] = [];
+    let socketOfRetr: ((line: string) => void) | null = null;
+    const server = await fakePop3Server('+OK ready\r\n', (line) => {
+      if (line === 'CAPA') return '+OK\r\nUSER\r\n.\r\n';
+      if (line.startsWith('USER') || line.startsWith('PASS')) return '+OK\r\n';
+      if (line === 'RETR 1') {
+        socketOfRetr?.(line);
+        return '+OK 100000 octets\r\n';
+      }
+      return '-ERR unexpected\r\n';
+    });
+    try {
+      const session = await Pop3Session.open({
+        host: '127.0.0.1',
+        port: server.port,
+        security: 'none',
+        auth: { kind: 'password', user: 'alice', password: 'pw' },
+        // Data keeps coming (never 200 ms of silence), but the whole message may take only 500 ms.
+        timeouts: { commandMs: 200, messageMs: 500 },
+      });
+      socketOfRetr = () => {
+        trickles.push(setInterval(() => server.broadcast('xxxxxxxxxx\r\n'), 50));
+      };
+      const error = await failureOf(session.retrieve(1, 1 << 20));
+      expect(error.kind).toBe('timeout');
+      expect(error.message).toBe(`POP3 127.0.0.1:${server.port}: RETR 1 took longer than 500 ms`);
+      await session.close();
+    } finally {
+      trickles.forEach(clearInterval);
       await server.stop();
     }
   });
