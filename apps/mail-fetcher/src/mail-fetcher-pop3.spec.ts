@@ -21,6 +21,7 @@ import { enqueueFetchNow, jobId, QueueName, redisConnectionOptions } from '@twe/
 import {
   createTestDatabase,
   deleteRedisKeys,
+  dropIntoMaildir,
   readMailFixture,
   startDovecot,
   startTcpProxy,
@@ -277,6 +278,30 @@ describe('mail.fetch of a POP3 mailbox', () => {
     for (const row of rows) expect(await inboundQueue.getJob(jobId.inbound(row.id))).toBeDefined();
     mailbox = await orm.em.fork().findOneOrFail(Mailbox, box.id);
     expect(mailbox).toMatchObject({ consecutiveFailures: 0, lastError: null, lastFetchCapturedCount: 1 });
+  });
+
+  it('leaves a message whose body comes back empty on the server and shows it in the health', async () => {
+    const box = await createMailbox({ security: MailboxSecurity.Tls });
+    await deliver(box, [readMailFixture(FIXTURES[0])]);
+    await dropIntoMaildir(dovecot, box.settings.auth.user, ''); // Dovecot refuses to APPEND 0 bytes
+    await deliver(box, [readMailFixture(FIXTURES[1])]);
+
+    const end = await runFetchJob(box.id);
+
+    expect(end).toMatchObject({
+      state: 'completed',
+      outcome: { status: 'done', result: { seen: 3, captured: 2, deleted: 2 }, enqueued: 2 },
+    });
+    expect(await onServer(box)).toBe(1);
+    expect((await rowsOf(box.id)).map((row) => row.raw)).toEqual(
+      FIXTURES.slice(0, 2).map((name) => readMailFixture(name)),
+    );
+    const mailbox = await orm.em.fork().findOneOrFail(Mailbox, box.id);
+    expect(mailbox.consecutiveFailures).toBe(0);
+    expect(mailbox.lastSuccessAt).toBeInstanceOf(Date);
+    expect(mailbox.lastError).toMatch(
+      /^1 message\(s\) left in the mailbox: pop3:[0-9a-f]{16}: the server returned an empty body \(LIST size 0, 2 bytes read\); left in the mailbox$/,
+    );
   });
 
   it('records a refused login without the password, and fails the job', async () => {

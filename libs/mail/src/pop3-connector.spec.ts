@@ -1,13 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chown, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
-import { userInfo } from 'node:os';
-import { join } from 'node:path';
 import { connect as connectTls } from 'node:tls';
 
 import {
+  dropIntoMaildir,
   generateMessages,
   readMailFixture,
   startDovecot,
@@ -614,7 +611,7 @@ describe('fetchAndCapturePop3', () => {
   it('leaves a message whose body comes back empty on the server and reports it', async () => {
     const settings = newMailbox('none');
     await append(settings, [readMailFixture(FIXTURES[0])]);
-    await dropEmptyMessage(settings.auth.user);
+    await dropIntoMaildir(dovecot, settings.auth.user, ''); // Dovecot refuses to APPEND 0 bytes
     await append(settings, [readMailFixture(FIXTURES[1])]);
     const { captured, capture } = collector();
 
@@ -802,15 +799,4 @@ async function terminatorsSplitAcrossChunks(
   }
   socket.end('QUIT\r\n');
   return straddled;
-}
-
-/** Dovecot refuses to APPEND 0 bytes but serves a 0-byte file dropped into the maildir (mail/<user>/new). */
-async function dropEmptyMessage(user: string): Promise<void> {
-  const file = join(dovecot.dir, 'mail', user, 'new', `${Math.floor(Date.now() / 1000)}.M1P1.empty`);
-  await writeFile(file, '');
-  if (userInfo().uid === 0) {
-    const uid = Number(execFileSync('id', ['-u', 'mail']).toString());
-    const gid = Number(execFileSync('id', ['-g', 'mail']).toString());
-    await chown(file, uid, gid);
-  }
 }

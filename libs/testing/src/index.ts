@@ -24,3 +24,4 @@ export { launchServices, repoRoot, SERVICE_NAMES } from './service-launcher';
 export type { LaunchOptions, RunningSystem, ServiceName } from './service-launcher';
 export { startTcpProxy } from './tcp-proxy';
 export type { TcpProxy } from './tcp-proxy';
+export { dropIntoMaildir } from './maildir';
