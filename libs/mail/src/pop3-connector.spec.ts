@@ -451,7 +451,7 @@ describe('AUTH XOAUTH2 against Dovecot', () => {
     expect(await verifyPop3Connection(settings)).toEqual({ messages: 0, bytes: 0 });
   });
 
-  it('reports a refused token as an auth failure without the token', async () => {
+  it('reports a refused token (Dovecot answers with a "+ <base64 JSON>" challenge) without the token', async () => {
     const forged = `forged-${randomBytes(12).toString('hex')}`;
     const settings: Pop3ConnectionSettings = {
       ...newMailbox('tls'),
@@ -459,8 +459,11 @@ describe('AUTH XOAUTH2 against Dovecot', () => {
     };
     const error = await failureOf(Pop3Session.open(settings));
     expect(error.kind).toBe('auth');
-    expect(error.serverResponse).toMatch(/^-ERR /);
-    expect(error.message).toContain(`login refused for "${users[0].user}": -ERR`);
+    const answer = '-ERR [AUTH] Authentication failed. ({"status":"401","schemes":"bearer","scope":"mail"})';
+    expect(error.serverResponse).toBe(answer);
+    expect(error.message).toBe(
+      `POP3 ${dovecot.host}:${dovecot.pop3sPort}: login refused for "${users[0].user}": ${answer}`,
+    );
     const everything = JSON.stringify({ ...error, message: error.message, stack: error.stack });
     expect(everything).not.toContain(forged);
     expect(everything).not.toContain(Buffer.from(forged).toString('base64').slice(0, 16));
