@@ -720,6 +720,58 @@ describe('fetchAndCapturePop3', () => {
     }
   });
 
+  it('keeps every committed batch when the connection drops in the middle of a 300-message fetch', async () => {
+    const settings = newMailbox('none');
+    const messages = generateMessages(300, { to: 'support@example.test', runId: 'pop3-300' }).map(
+      (m) => m.raw,
+    );
+    await append(settings, messages);
+    const proxy = await startTcpProxy({ host: dovecot.host, port: dovecot.pop3Port });
+    try {
+      const viaProxy = { ...settings, port: proxy.port };
+      const stored = new Map<string, Buffer>();
+      const capture = async (message: FetchedMessage): Promise<CaptureReceipt> => {
+        const alreadyCaptured = stored.has(message.remoteId);
+        if (!alreadyCaptured) stored.set(message.remoteId, message.raw);
+        return { alreadyCaptured };
+      };
+      const deletedPerRun: number[][] = [[], []];
+      const run = (index: number) =>
+        withPop3Session(viaProxy, (session) =>
+          fetchAndCapturePop3(session, {
+            batchSize: 100,
+            maxMessageBytes: 1 << 20,
+            capture,
+            afterBatchDeleted: async (receipts) => {
+              deletedPerRun[index].push(receipts.length);
+              // After the first batch is committed, the next QUIT never reaches the server.
+              if (index === 0) proxy.cutWhenClientSends = /^QUIT/m;
+            },
+          }),
+        );
+
+      const error = await failureOf(run(0));
+      expect(error.kind).toBe('connection');
+      expect(error.message).toMatch(/QUIT: the connection was closed \(before QUIT: the 100 message/);
+      expect(deletedPerRun[0]).toEqual([100]);
+      expect(stored.size).toBe(200);
+      expect(await countOnServer(settings)).toBe(200);
+
+      proxy.cutWhenClientSends = null;
+      const result = await run(1);
+      expect(result).toMatchObject({ seen: 200, captured: 100, alreadyCaptured: 100, deleted: 200 });
+      expect(deletedPerRun[1]).toEqual([100, 100]);
+      // Each of the 300 exactly once, byte for byte.
+      expect(stored.size).toBe(300);
+      expect([...stored.values()].map((raw) => raw.toString('latin1')).sort()).toEqual(
+        messages.map((raw) => raw.toString('latin1')).sort(),
+      );
+      expect(await countOnServer(settings)).toBe(0);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
   it('stops between batches when the signal is aborted', async () => {
     const settings = newMailbox('tls');
     await append(
