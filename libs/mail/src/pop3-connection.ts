@@ -1,7 +1,7 @@
 import { rootCertificates, type ConnectionOptions } from 'node:tls';
 
 import type { MailSecurity } from './fetch-types';
-import { pop3Error, type Pop3ErrorContext } from './pop3-error';
+import { Pop3ConnectorError, pop3Error, type Pop3ErrorContext } from './pop3-error';
 import { MultilineDecoder, StatusLineDecoder, type MultilineBody } from './pop3-response';
 import { Pop3Wire } from './pop3-wire';
 
@@ -181,7 +181,18 @@ export class Pop3Session {
 
   /** UIDL + LIST, by message number. UIDL is required: without it messages cannot be deduplicated. */
   async listMessages(): Promise<Pop3ListedMessage[]> {
-    const uidls = this.parseListing(await this.multiline('UIDL'), 'UIDL');
+    let uidlListing: Buffer;
+    try {
+      uidlListing = await this.multiline('UIDL');
+    } catch (error) {
+      if (!(error instanceof Pop3ConnectorError) || error.serverResponse === null) throw error;
+      throw this.protocolError(
+        'UIDL',
+        'refused: without UIDL a message cannot be told from one already stored; not fetching',
+        error.serverResponse,
+      );
+    }
+    const uidls = this.parseListing(uidlListing, 'UIDL');
     const sizes = this.parseListing(await this.multiline('LIST'), 'LIST');
     const listed: Pop3ListedMessage[] = [];
     for (const [number, uidl] of uidls) {

@@ -430,6 +430,37 @@ describe('connecting', () => {
     }
   });
 
+  it('refuses to fetch from a server without UIDL (messages could not be deduplicated)', async () => {
+    const server = await fakePop3Server('+OK ready\r\n', (line) => {
+      if (line === 'CAPA') return '+OK\r\nUSER\r\n.\r\n';
+      if (line.startsWith('USER') || line.startsWith('PASS')) return '+OK\r\n';
+      if (line === 'UIDL') return '-ERR unknown command\r\n';
+      return '-ERR unexpected\r\n';
+    });
+    try {
+      const session = await Pop3Session.open({
+        host: '127.0.0.1',
+        port: server.port,
+        security: 'none',
+        auth: { kind: 'password', user: 'alice', password: 'pw' },
+      });
+      const { captured, capture } = collector();
+      const error = await failureOf(
+        fetchAndCapturePop3(session, { batchSize: 10, maxMessageBytes: 1024, capture }),
+      );
+      await session.close();
+      expect(error.kind).toBe('protocol');
+      expect(error.message).toBe(
+        `POP3 127.0.0.1:${server.port}: UIDL refused: without UIDL a message cannot be told from one ` +
+          'already stored; not fetching: -ERR unknown command',
+      );
+      expect(captured).toEqual([]);
+      expect(server.received).not.toContain('RETR 1');
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('refuses a user name with a line break without connecting (command injection)', async () => {
     const error = await failureOf(
       Pop3Session.open({
