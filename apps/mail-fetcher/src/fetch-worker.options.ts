@@ -1,5 +1,5 @@
 import type { AppConfig } from '@twe/config';
-import { slowestImapTimeoutMs, type ImapTimeouts } from '@twe/mail';
+import { slowestImapTimeoutMs, slowestPop3TimeoutMs, type ImapTimeouts, type Pop3Timeouts } from '@twe/mail';
 
 /** Different mailboxes fetched at the same time by one replica (the same mailbox never: advisory lock). */
 export const MAIL_FETCH_CONCURRENCY = 4;
@@ -36,7 +36,20 @@ export function fetchImapTimeouts(
  * (FETCH_BUDGET_MS): BullMQ renews the lock every lockDuration/2 while the job runs.
  */
 export function mailFetchLockDurationMs(timeouts: ImapTimeouts): number {
-  return Math.round(1.5 * slowestImapTimeoutMs(timeouts));
+  return Math.round(
+    1.5 * Math.max(slowestImapTimeoutMs(timeouts), slowestPop3TimeoutMs(pop3TimeoutsFrom(timeouts))),
+  );
+}
+
+/** The same FETCH_*_TIMEOUT_MS limits for a POP3 mailbox (its login is one step, like IMAP's). */
+export function pop3TimeoutsFrom(timeouts: ImapTimeouts): Pop3Timeouts {
+  return {
+    connectMs: timeouts.connectMs,
+    greetingMs: timeouts.greetingMs,
+    authMs: timeouts.loginMs,
+    commandMs: timeouts.commandMs,
+    messageMs: timeouts.messageMs,
+  };
 }
 
 /** How often workers look for jobs whose lock expired (their replica died). */

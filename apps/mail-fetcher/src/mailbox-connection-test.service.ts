@@ -1,12 +1,20 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
 import { SecretCipher, type AppConfig } from '@twe/config';
-import { ImapConnectorError, redactSecrets, verifyImapConnection, type ImapTimeouts } from '@twe/mail';
+import {
+  isMailConnectorError,
+  redactSecrets,
+  secretsOfAuth,
+  verifyMailboxConnection,
+  type ImapTimeouts,
+  type MailboxConnectionSettings,
+  type Pop3Timeouts,
+} from '@twe/mail';
 import { Mailbox } from '@twe/persistence';
 import type { MailboxTestConnectionReply } from '@twe/queues';
 import { APP_CONFIG } from '@twe/runtime';
 
-import { imapSettingsFor, MailboxNotFetchableError } from './mailbox-imap-settings';
+import { connectionSettingsFor, MailboxNotFetchableError } from './mailbox-connection-settings';
 
 /**
  * Staff wait for this answer in the gateway: tighter than a fetch's timeouts, so that a dead server is
@@ -25,7 +33,22 @@ export function connectionTestTimeouts(budgetMs: number): ImapTimeouts {
   };
 }
 
-/** "Test connection" (SPEC §2): connect, upgrade, log in and open INBOX with the mailbox's stored settings. */
+/** The POP3 check's steps (connect, greeting, login, STAT) share the budget the same way. */
+export function pop3ConnectionTestTimeouts(budgetMs: number): Pop3Timeouts {
+  const quarter = Math.floor(budgetMs / 4);
+  return { connectMs: quarter, greetingMs: quarter, authMs: quarter, commandMs: quarter, messageMs: quarter };
+}
+
+function withTestTimeouts(settings: MailboxConnectionSettings, budgetMs: number): MailboxConnectionSettings {
+  return settings.protocol === 'imap'
+    ? { ...settings, timeouts: connectionTestTimeouts(budgetMs) }
+    : { ...settings, timeouts: pop3ConnectionTestTimeouts(budgetMs) };
+}
+
+/**
+ * "Test connection" (SPEC §2): connect, upgrade, log in, then STATUS INBOX (IMAP) or STAT (POP3), with
+ * the mailbox's stored settings.
+ */
 @Injectable()
 export class MailboxConnectionTestService {
   constructor(
@@ -54,25 +77,30 @@ export class MailboxConnectionTestService {
       });
     }
     let secrets: string[] = [];
+    let protocol: MailboxTestConnectionReply['protocol'] = null;
     try {
-      const settings = imapSettingsFor(mailbox, this.cipher);
-      secrets = settings.auth.kind === 'password' ? [settings.auth.password] : [];
-      const { messages } = await verifyImapConnection({
-        ...settings,
-        timeouts: connectionTestTimeouts(this.config.MAILBOX_TEST_TIMEOUT_MS),
-      });
+      const settings = connectionSettingsFor(mailbox, this.cipher);
+      secrets = secretsOfAuth(settings.auth);
+      protocol = settings.protocol;
+      const check = await verifyMailboxConnection(
+        withTestTimeouts(settings, this.config.MAILBOX_TEST_TIMEOUT_MS),
+      );
+      const holds =
+        check.protocol === 'imap'
+          ? `INBOX holds ${check.messages} message(s)`
+          : `the maildrop holds ${check.messages} message(s), ${check.bytes ?? 0} bytes`;
       return reply({
         ok: true,
-        protocol: 'imap',
-        summary: `Logged in as ${mailbox.username}; INBOX holds ${messages} message(s)`,
+        protocol: check.protocol,
+        summary: `Logged in as ${mailbox.username}; ${holds}`,
         failureKind: null,
         serverResponse: null,
       });
     } catch (error) {
-      if (error instanceof ImapConnectorError) {
+      if (isMailConnectorError(error)) {
         return reply({
           ok: false,
-          protocol: 'imap',
+          protocol,
           summary: error.message,
           failureKind: error.kind,
           serverResponse: error.serverResponse,

@@ -3,13 +3,14 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { SecretCipher, type AppConfig } from '@twe/config';
 import {
-  fetchAndCapture,
-  ImapConnectorError,
-  ImapSession,
+  isMailConnectorError,
+  openMailboxSession,
   redactSecrets,
+  secretsOfAuth,
   type CaptureReceipt,
   type FetchResult,
-  type ImapConnectionSettings,
+  type MailboxConnectionSettings,
+  type MailboxSession,
 } from '@twe/mail';
 import { fetchBackoffUntil } from '@twe/domain';
 import { FetchOutcomeKind, InboundState, Mailbox, TicketType } from '@twe/persistence';
@@ -18,11 +19,11 @@ import { APP_CONFIG } from '@twe/runtime';
 import type { Queue } from 'bullmq';
 
 import { fetchDurationSeconds, fetchFailuresTotal, messagesCapturedTotal } from './fetch-metrics';
-import { fetchImapTimeouts } from './fetch-worker.options';
+import { fetchImapTimeouts, pop3TimeoutsFrom } from './fetch-worker.options';
 import { InboundCaptureRepository } from './inbound-capture.repository';
 import { MailboxFetchLock } from './mailbox-fetch-lock';
 import { MailboxHealthRepository } from './mailbox-health.repository';
-import { imapSettingsFor, MailboxNotFetchableError } from './mailbox-imap-settings';
+import { connectionSettingsFor, MailboxNotFetchableError } from './mailbox-connection-settings';
 
 export type FetchOutcome =
   | { status: 'skipped'; reason: string }
@@ -51,7 +52,7 @@ export class MailboxFetchError extends Error {
 @Injectable()
 export class MailboxFetchService {
   private readonly logger = new Logger(MailboxFetchService.name);
-  private readonly openSessions = new Set<ImapSession>();
+  private readonly openSessions = new Set<MailboxSession>();
   private readonly stopping = new AbortController();
 
   constructor(
@@ -105,13 +106,13 @@ export class MailboxFetchService {
     if (this.stopping.signal.aborted) stop.abort();
     try {
       failuresBefore = (await health.markStarted(mailboxId)).consecutiveFailures;
-      const settings = { ...imapSettingsFor(mailbox, this.cipher), timeouts: fetchImapTimeouts(this.config) };
-      secrets = settings.auth.kind === 'password' ? [settings.auth.password] : [];
+      const settings = withFetchTimeouts(connectionSettingsFor(mailbox, this.cipher), this.config);
+      secrets = secretsOfAuth(settings.auth);
       const captures = new InboundCaptureRepository(lock.client);
       let enqueued = 0;
 
       const result = await this.withSession(settings, (session) =>
-        fetchAndCapture<InboundReceipt>(session, {
+        session.fetchAndCapture<InboundReceipt>({
           batchSize: this.config.FETCH_BATCH_SIZE,
           maxMessageBytes: this.config.FETCH_MAX_MESSAGE_BYTES,
           signal: stop.signal,
@@ -191,16 +192,16 @@ export class MailboxFetchService {
     this.stopping.abort();
   }
 
-  /** Graceful shutdown, step 2 (after the worker closed): any IMAP connection still open is closed. */
+  /** Graceful shutdown, step 2 (after the worker closed): any mailbox connection still open is closed. */
   async closeSessions(): Promise<void> {
     await Promise.all([...this.openSessions].map((session) => session.close()));
   }
 
   private async withSession<T>(
-    settings: ImapConnectionSettings,
-    work: (session: ImapSession) => Promise<T>,
+    settings: MailboxConnectionSettings,
+    work: (session: MailboxSession) => Promise<T>,
   ): Promise<T> {
-    const session = await ImapSession.open(settings);
+    const session = await openMailboxSession(settings);
     this.openSessions.add(session);
     try {
       return await work(session);
@@ -212,14 +213,25 @@ export class MailboxFetchService {
 }
 
 function failureKind(error: unknown): string {
-  if (error instanceof ImapConnectorError) return error.kind;
+  if (isMailConnectorError(error)) return error.kind;
   if (error instanceof MailboxNotFetchableError) return 'configuration';
   return 'internal';
 }
 
-/** A one-line reason for staff. ImapConnectorError messages are built safe; others are redacted by the caller. */
+/** A one-line reason for staff. Connector errors are built safe; others are redacted by the caller. */
 function describe(error: unknown): string {
-  if (error instanceof ImapConnectorError || error instanceof MailboxNotFetchableError) return error.message;
+  if (isMailConnectorError(error) || error instanceof MailboxNotFetchableError) return error.message;
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
+}
+
+/** The configured FETCH_*_TIMEOUT_MS limits, in the shape of the mailbox's protocol. */
+function withFetchTimeouts(
+  settings: MailboxConnectionSettings,
+  config: AppConfig,
+): MailboxConnectionSettings {
+  const timeouts = fetchImapTimeouts(config);
+  return settings.protocol === 'imap'
+    ? { ...settings, timeouts }
+    : { ...settings, timeouts: pop3TimeoutsFrom(timeouts) };
 }

@@ -5,11 +5,10 @@ import { ImapFlow, type ImapFlowOptions, type Logger } from 'imapflow';
 import type { MailSecurity } from './fetch-types';
 import { ImapConnectorError, toImapConnectorError } from './imap-error';
 
-/**
- * How to log in. A union on purpose: OAuth (`{ kind: 'oauth2', user, accessToken }`, which imapflow
- * sends as OAUTHBEARER or XOAUTH2) joins it in a later issue without changing any caller.
- */
-export type ImapAuth = { kind: 'password'; user: string; password: string };
+/** How to log in: a password, or an OAuth access token (imapflow sends it as OAUTHBEARER or XOAUTH2). */
+export type ImapAuth =
+  | { kind: 'password'; user: string; password: string }
+  | { kind: 'oauth2'; user: string; accessToken: string };
 
 export interface ImapTimeouts {
   /** DNS + TCP + TLS handshake. */
@@ -93,9 +92,12 @@ function imapFlowOptions(
     case 'password':
       authOptions = { user: auth.user, pass: auth.password };
       break;
+    case 'oauth2':
+      authOptions = { user: auth.user, accessToken: auth.accessToken };
+      break;
     default: {
-      const unknown: never = auth.kind;
-      throw new Error(`unsupported IMAP auth kind ${String(unknown)}`);
+      const unknown: never = auth;
+      throw new Error(`unsupported IMAP auth kind ${String((unknown as { kind: unknown }).kind)}`);
     }
   }
   return {
@@ -118,7 +120,7 @@ function imapFlowOptions(
 }
 
 function secretsOf(auth: ImapAuth): string[] {
-  return auth.kind === 'password' ? [auth.password] : [];
+  return auth.kind === 'password' ? [auth.password] : [auth.accessToken];
 }
 
 /**

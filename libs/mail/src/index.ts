@@ -4,3 +4,7 @@ export * from './fetch-types';
 export * from './imap-error';
 export * from './imap-connection';
 export * from './imap-fetch';
+export * from './pop3-error';
+export * from './pop3-connection';
+export * from './pop3-fetch';
+export * from './mailbox-connector';

@@ -11,6 +11,7 @@ export type { TestDatabase } from './test-database';
 export { generateMessages } from './message-generator';
 export type { GeneratedMessage, GenerateOptions } from './message-generator';
 export {
+  MAILBOX_PASSWORD,
   REDMINE_ADDRESS,
   REDMINE_ADMIN,
   startPipelineScenario,
@@ -25,3 +26,6 @@ export { buildAutoReply, buildDeliveryStatusNotification } from './bounce-messag
 export type { AutoReplyOptions, DsnOptions } from './bounce-messages';
 export { startFaultProxy } from './fault-proxy';
 export type { FaultProxy } from './fault-proxy';
+export { startTcpProxy } from './tcp-proxy';
+export type { TcpProxy } from './tcp-proxy';
+export { dropIntoMaildir } from './maildir';

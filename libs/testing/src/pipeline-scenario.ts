@@ -23,7 +23,8 @@ export const SUPPORT_ADMIN = 'support-admin@example.com';
 export const SUPPORT_FORWARD = 'support-archive@example.com';
 export const REDMINE_ADDRESS = 'redmine@somenet.foo';
 export const REDMINE_ADMIN = 'dev-admin@example.com';
-const MAILBOX_PASSWORD = 'demo-mailbox-password';
+/** Password of the helpdesk mailbox (tests grep logs and job data for it). */
+export const MAILBOX_PASSWORD = 'demo-mailbox-password';
 
 export interface ScenarioOptions {
   /** Extra environment for the services (e.g. FETCH_MAX_MESSAGE_BYTES). */
@@ -32,6 +33,13 @@ export interface ScenarioOptions {
   logDir?: string;
   /** Options of the SMTP sink (e.g. recipients it refuses at RCPT TO). */
   sinkOptions?: SmtpSinkOptions;
+  /** How the helpdesk mailbox is reached; IMAP with STARTTLS by default. */
+  mailbox?: { type: 'IMAP' | 'POP3'; security: 'tls' | 'starttls' | 'none' };
+}
+
+function mailboxPort(dovecot: DovecotServer, mailbox: NonNullable<ScenarioOptions['mailbox']>): number {
+  if (mailbox.type === 'POP3') return mailbox.security === 'tls' ? dovecot.pop3sPort : dovecot.pop3Port;
+  return mailbox.security === 'tls' ? dovecot.imapsPort : dovecot.imapPort;
 }
 
 export interface PipelineScenario {
@@ -43,7 +51,7 @@ export interface PipelineScenario {
   mailboxId: number;
   typeIds: { support: number; redmine: number };
   logDir: string;
-  /** Appends raw messages to the helpdesk INBOX over IMAP. */
+  /** Appends raw messages to the helpdesk INBOX over IMAP (a POP3 mailbox reads the same maildir). */
   appendMessages(messages: Buffer[]): Promise<void>;
   /** Number of messages in the helpdesk INBOX. */
   inboxCount(): Promise<number>;
@@ -106,12 +114,13 @@ export async function startPipelineScenario(options: ScenarioOptions = {}): Prom
     });
     cleanups.push(() => system.stop());
 
+    const access = options.mailbox ?? { type: 'IMAP', security: 'starttls' };
     const mailbox = await api<{ id: number }>(system.gatewayUrl, 'POST', '/api/mailboxes', {
       name: 'Helpdesk',
-      type: 'IMAP',
+      type: access.type,
       host: dovecot.host,
-      port: dovecot.imapPort,
-      security: 'starttls',
+      port: mailboxPort(dovecot, access),
+      security: access.security,
       username: SUPPORT_ADDRESS,
       password: MAILBOX_PASSWORD,
       trustedCaPem: dovecot.caCertPem,

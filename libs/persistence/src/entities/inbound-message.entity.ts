@@ -25,7 +25,7 @@ export class InboundMessage {
   @ManyToOne(() => Mailbox, { nullable: true, deleteRule: 'restrict' })
   mailbox: Mailbox | null;
 
-  /** IMAP: `<uidvalidity>:<uid>`; POP3: the UIDL; ingest: `ingest:<uuid>`. */
+  /** IMAP: `<uidvalidity>:<uid>`; POP3: `pop3:<uidl>`; ingest: `ingest:<uuid>`. */
   @Property({ type: 'string', length: 300 })
   remoteId: string;
 

@@ -1,0 +1,375 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+import { MikroORM } from '@mikro-orm/postgresql';
+import { getQueueToken } from '@nestjs/bullmq';
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { SecretCipher } from '@twe/config';
+import { verifyPop3Connection, withImapSession, type Pop3ConnectionSettings } from '@twe/mail';
+import {
+  InboundMessage,
+  InboundState,
+  Mailbox,
+  MailboxKind,
+  MailboxSecurity,
+  ormConfig,
+  runMigrations,
+  TicketTask,
+  TicketType,
+} from '@twe/persistence';
+import { enqueueFetchNow, jobId, QueueName, redisConnectionOptions } from '@twe/queues';
+import {
+  createTestDatabase,
+  deleteRedisKeys,
+  dropIntoMaildir,
+  readMailFixture,
+  startDovecot,
+  startTcpProxy,
+  testRedisUrl,
+  uniqueQueuePrefix,
+  type DovecotServer,
+  type TcpProxy,
+  type TestDatabase,
+} from '@twe/testing';
+import { QueueEvents, type Queue } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import type { MailboxConnectionTestService } from './mailbox-connection-test.service';
+import type { FetchOutcome } from './mailbox-fetch.service';
+
+/**
+ * POP3 mailboxes through the real fetcher module (in process): Dovecot's POP3, PostgreSQL, Redis.
+ * Modules that import @twe/runtime are loaded only once the environment is set (appConfig() caches it).
+ */
+
+// CRLF-only fixtures: Dovecot serves them byte for byte, so hashes can be compared with the files.
+const FIXTURES = [
+  'imaptools-example13.eml',
+  'imaptools-example14.eml',
+  'enmime-non-mime-html.eml',
+  'imaptools-utf8_headers.eml',
+  'mmp-m0001.eml',
+];
+
+const users = Array.from({ length: 8 }, (_, i) => ({
+  user: `pop${i}@example.test`,
+  password: `pw-${randomBytes(6).toString('hex')}`,
+}));
+let nextUser = 0;
+
+let dovecot: DovecotServer;
+let proxy: TcpProxy;
+let database: TestDatabase;
+let orm: MikroORM;
+let app: INestApplication;
+let fetchQueue: Queue;
+let inboundQueue: Queue;
+let fetchEvents: QueueEvents;
+let connectionTest: MailboxConnectionTestService;
+const prefix = uniqueQueuePrefix();
+const cipher = SecretCipher.fromEnvironment({ NODE_ENV: 'test' });
+
+beforeAll(async () => {
+  dovecot = await startDovecot({ users });
+  proxy = await startTcpProxy({ host: dovecot.host, port: dovecot.pop3Port });
+  database = await createTestDatabase();
+  orm = await MikroORM.init(ormConfig({ databaseUrl: database.url, poolMax: 2 }));
+  await runMigrations(orm);
+  Object.assign(process.env, {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: database.url,
+    REDIS_URL: testRedisUrl(),
+    QUEUE_PREFIX: prefix,
+    FETCH_BATCH_SIZE: '2',
+    FETCH_RECONCILE_SECONDS: '3600',
+    MAILBOX_TEST_TIMEOUT_MS: '5000',
+  });
+  const { AppModule } = await import('./app.module.js');
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+  app = moduleRef.createNestApplication();
+  await app.init();
+  fetchQueue = app.get(getQueueToken(QueueName.MailFetch));
+  inboundQueue = app.get(getQueueToken(QueueName.InboundProcess));
+  connectionTest = app.get(
+    (await import('./mailbox-connection-test.service.js')).MailboxConnectionTestService,
+  );
+  fetchEvents = new QueueEvents(QueueName.MailFetch, {
+    connection: redisConnectionOptions(testRedisUrl()),
+    prefix,
+  });
+  await fetchEvents.waitUntilReady();
+});
+
+afterAll(async () => {
+  await app?.close();
+  await fetchEvents?.close();
+  await orm?.close();
+  await database?.drop();
+  await deleteRedisKeys(testRedisUrl(), prefix);
+  await proxy?.stop();
+  await dovecot?.stop();
+});
+
+interface TestMailbox {
+  id: number;
+  /** Straight to Dovecot (the mailbox row may point at the proxy). */
+  settings: Pop3ConnectionSettings;
+}
+
+async function createMailbox(
+  options: { kind?: MailboxKind; security?: MailboxSecurity; port?: number; password?: string } = {},
+): Promise<TestMailbox> {
+  const { user, password } = users[nextUser++];
+  const security = options.security ?? MailboxSecurity.StartTls;
+  const em = orm.em.fork();
+  const mailbox = new Mailbox({
+    name: `Support ${user}`,
+    kind: options.kind ?? MailboxKind.Pop3,
+    host: dovecot.host,
+    port: options.port ?? (security === MailboxSecurity.Tls ? dovecot.pop3sPort : dovecot.pop3Port),
+    security,
+    username: user,
+  });
+  mailbox.passwordEncrypted = cipher.encrypt(options.password ?? password);
+  mailbox.trustedCaPem = dovecot.caCertPem;
+  const type = new TicketType({
+    task: TicketTask.SimpleStorage,
+    name: 'Support',
+    emailTo: user,
+    workflowTag: 'Support',
+    mailbox,
+    adminEmail: 'admin@example.com',
+  });
+  await em.persistAndFlush([mailbox, type]);
+  return {
+    id: mailbox.id,
+    settings: {
+      host: dovecot.host,
+      port: dovecot.pop3sPort,
+      security: 'tls',
+      auth: { kind: 'password', user, password },
+      trustedCaPem: dovecot.caCertPem,
+    },
+  };
+}
+
+/** POP3 has no APPEND: messages go into the same maildir over IMAP. */
+async function deliver(box: TestMailbox, messages: Buffer[]): Promise<void> {
+  const imap = { ...box.settings, port: dovecot.imapsPort, timeouts: undefined };
+  await withImapSession(imap, async (session) => {
+    for (const message of messages) await session.client.append('INBOX', message);
+  });
+}
+
+async function onServer(box: TestMailbox): Promise<number> {
+  return (await verifyPop3Connection(box.settings)).messages;
+}
+
+type JobEnd = { state: 'completed'; outcome: FetchOutcome } | { state: 'failed'; reason: string };
+
+/** "Fetch now" through the queue, as staff would; resolves when the worker finished the job. */
+async function runFetchJob(mailboxId: number): Promise<JobEnd> {
+  const id = jobId.fetchMailboxNow(mailboxId);
+  const ended = new Promise<JobEnd>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`job ${id} did not finish`)), 30_000);
+    const onCompleted = ({ jobId: finished, returnvalue }: { jobId: string; returnvalue: unknown }) => {
+      if (finished !== id) return;
+      done();
+      const outcome = (
+        typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue
+      ) as FetchOutcome;
+      resolve({ state: 'completed', outcome });
+    };
+    const onFailed = ({ jobId: failed, failedReason }: { jobId: string; failedReason: string }) => {
+      if (failed !== id) return;
+      done();
+      resolve({ state: 'failed', reason: failedReason });
+    };
+    const done = () => {
+      clearTimeout(timer);
+      fetchEvents.off('completed', onCompleted);
+      fetchEvents.off('failed', onFailed);
+    };
+    fetchEvents.on('completed', onCompleted);
+    fetchEvents.on('failed', onFailed);
+  });
+  await enqueueFetchNow(fetchQueue, mailboxId);
+  return ended;
+}
+
+async function rowsOf(mailboxId: number): Promise<InboundMessage[]> {
+  return orm.em
+    .fork()
+    .find(InboundMessage, { mailbox: mailboxId }, { populate: ['raw'], orderBy: { id: 'asc' } });
+}
+
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+describe('mail.fetch of a POP3 mailbox', () => {
+  it('captures the real sample messages, empties the maildrop, enqueues inbound.process and records health', async () => {
+    const box = await createMailbox({ security: MailboxSecurity.StartTls });
+    const fixtures = FIXTURES.map((name) => readMailFixture(name));
+    await deliver(box, fixtures);
+
+    const end = await runFetchJob(box.id);
+
+    expect(end).toMatchObject({
+      state: 'completed',
+      outcome: {
+        status: 'done',
+        result: { seen: 5, captured: 5, alreadyCaptured: 0, deleted: 5, problems: [] },
+        enqueued: 5,
+      },
+    });
+    const rows = await rowsOf(box.id);
+    expect(rows.map((row) => row.sha256)).toEqual(fixtures.map(sha256));
+    expect(rows.map((row) => row.raw)).toEqual(fixtures);
+    expect(rows.every((row) => row.state === InboundState.Captured && !row.truncated)).toBe(true);
+    expect(rows.every((row) => /^pop3:[0-9a-f]{16}$/.test(row.remoteId))).toBe(true);
+    expect(await onServer(box)).toBe(0);
+    for (const row of rows) {
+      expect((await inboundQueue.getJob(jobId.inbound(row.id)))?.data).toEqual({ inboundMessageId: row.id });
+    }
+    const mailbox = await orm.em.fork().findOneOrFail(Mailbox, box.id);
+    expect(mailbox).toMatchObject({ lastFetchCapturedCount: 5, consecutiveFailures: 0, lastError: null });
+    expect(mailbox.lastSuccessAt).toBeInstanceOf(Date);
+  });
+
+  it('after the connection drops before QUIT: nothing lost, health says so, the next run yields each message once', async () => {
+    const box = await createMailbox({ security: MailboxSecurity.None, port: proxy.port });
+    const fixtures = FIXTURES.slice(0, 3).map((name) => readMailFixture(name));
+    await deliver(box, fixtures);
+    proxy.cutWhenClientSends = /^QUIT/m;
+    const cutsBefore = proxy.cuts;
+
+    const failed = await runFetchJob(box.id);
+
+    expect(proxy.cuts).toBe(cutsBefore + 1);
+    expect(failed.state).toBe('failed');
+    const note =
+      `POP3 127.0.0.1:${proxy.port}: QUIT: the connection was closed (before QUIT: the 2 message(s) ` +
+      'captured in this batch are stored and stay on the server until the next run deletes them)';
+    expect(failed.state === 'failed' && failed.reason).toBe(note);
+    let mailbox = await orm.em.fork().findOneOrFail(Mailbox, box.id);
+    expect(mailbox).toMatchObject({ consecutiveFailures: 1, lastError: note, lastFetchCapturedCount: 2 });
+    expect(mailbox.lastSuccessAt).toBeNull();
+    // Nothing lost: the first batch is stored and still on the server; no processing was announced.
+    const stored = await rowsOf(box.id);
+    expect(stored.map((row) => row.raw)).toEqual(fixtures.slice(0, 2));
+    expect(await onServer(box)).toBe(3);
+    for (const row of stored) expect(await inboundQueue.getJob(jobId.inbound(row.id))).toBeUndefined();
+
+    proxy.cutWhenClientSends = null;
+    const end = await runFetchJob(box.id);
+
+    expect(end).toMatchObject({
+      state: 'completed',
+      outcome: {
+        status: 'done',
+        result: { seen: 3, captured: 1, alreadyCaptured: 2, deleted: 3 },
+        enqueued: 3,
+      },
+    });
+    const rows = await rowsOf(box.id);
+    expect(rows.map((row) => row.raw)).toEqual(fixtures);
+    expect(new Set(rows.map((row) => row.remoteId)).size).toBe(3);
+    expect(await onServer(box)).toBe(0);
+    for (const row of rows) expect(await inboundQueue.getJob(jobId.inbound(row.id))).toBeDefined();
+    mailbox = await orm.em.fork().findOneOrFail(Mailbox, box.id);
+    expect(mailbox).toMatchObject({ consecutiveFailures: 0, lastError: null, lastFetchCapturedCount: 1 });
+  });
+
+  it('leaves a message whose body comes back empty on the server and shows it in the health', async () => {
+    const box = await createMailbox({ security: MailboxSecurity.Tls });
+    await deliver(box, [readMailFixture(FIXTURES[0])]);
+    await dropIntoMaildir(dovecot, box.settings.auth.user, ''); // Dovecot refuses to APPEND 0 bytes
+    await deliver(box, [readMailFixture(FIXTURES[1])]);
+
+    const end = await runFetchJob(box.id);
+
+    expect(end).toMatchObject({
+      state: 'completed',
+      outcome: { status: 'done', result: { seen: 3, captured: 2, deleted: 2 }, enqueued: 2 },
+    });
+    expect(await onServer(box)).toBe(1);
+    expect((await rowsOf(box.id)).map((row) => row.raw)).toEqual(
+      FIXTURES.slice(0, 2).map((name) => readMailFixture(name)),
+    );
+    const mailbox = await orm.em.fork().findOneOrFail(Mailbox, box.id);
+    expect(mailbox.consecutiveFailures).toBe(0);
+    expect(mailbox.lastSuccessAt).toBeInstanceOf(Date);
+    expect(mailbox.lastError).toMatch(
+      /^1 message\(s\) left in the mailbox: pop3:[0-9a-f]{16}: the server returned an empty body \(LIST size 0, 2 bytes read\); left in the mailbox$/,
+    );
+  });
+
+  it('records a refused login without the password, and fails the job', async () => {
+    const wrong = `wrong-${randomBytes(6).toString('hex')}`;
+    const box = await createMailbox({ security: MailboxSecurity.Tls, password: wrong });
+
+    const end = await runFetchJob(box.id);
+
+    expect(end.state).toBe('failed');
+    const reason = end.state === 'failed' ? end.reason : '';
+    expect(reason).toBe(
+      `POP3 127.0.0.1:${dovecot.pop3sPort}: login refused for "${box.settings.auth.user}": -ERR [AUTH] Authentication failed.`,
+    );
+    const mailbox = await orm.em.fork().findOneOrFail(Mailbox, box.id);
+    expect(mailbox.lastError).toBe(reason);
+    expect(mailbox.consecutiveFailures).toBe(1);
+  });
+
+  it('fails a POP3 - OAuth mailbox without an access token as "not connected"', async () => {
+    const box = await createMailbox({ kind: MailboxKind.Pop3OAuth, security: MailboxSecurity.Tls });
+    await deliver(box, [readMailFixture(FIXTURES[0])]);
+
+    const end = await runFetchJob(box.id);
+
+    const expected =
+      'Mailbox is not connected: type "POP3 - OAuth" needs an OAuth access token; connect (authorize) the mailbox first';
+    expect(end).toEqual({ state: 'failed', reason: expected });
+    const mailbox = await orm.em.fork().findOneOrFail(Mailbox, box.id);
+    expect(mailbox.lastError).toBe(expected);
+    expect(await onServer(box)).toBe(1);
+  });
+});
+
+describe('test connection of a POP3 mailbox', () => {
+  it.each([
+    ['STLS', MailboxSecurity.StartTls],
+    ['implicit TLS', MailboxSecurity.Tls],
+  ])('logs in over %s and reports STAT', async (_situation, security) => {
+    const box = await createMailbox({ security });
+    const fixtures = FIXTURES.slice(0, 2).map((name) => readMailFixture(name));
+    await deliver(box, fixtures);
+    const bytes = fixtures.reduce((sum, raw) => sum + raw.length, 0);
+
+    const reply = await connectionTest.test(box.id);
+
+    expect(reply).toMatchObject({
+      ok: true,
+      mailboxId: box.id,
+      protocol: 'pop3',
+      summary: `Logged in as ${box.settings.auth.user}; the maildrop holds 2 message(s), ${bytes} bytes`,
+      failureKind: null,
+      serverResponse: null,
+    });
+    expect(await onServer(box)).toBe(2); // a check deletes nothing
+  });
+
+  it('reports the server answer to a wrong password', async () => {
+    const wrong = `wrong-${randomBytes(6).toString('hex')}`;
+    const box = await createMailbox({ password: wrong });
+
+    const reply = await connectionTest.test(box.id);
+
+    expect(reply).toMatchObject({
+      ok: false,
+      protocol: 'pop3',
+      failureKind: 'auth',
+      serverResponse: '-ERR [AUTH] Authentication failed.',
+    });
+    expect(JSON.stringify(reply)).not.toContain(wrong);
+  });
+});
