@@ -11,3 +11,5 @@ export { findSubjectTag, formatTaggedSubject } from './subject-tag';
 export { isTicketStatus, statusAfterCustomerReply, TICKET_STATUSES, TicketStatus } from './ticket-status';
 export type { BounceRecipientVerdict, BounceReason, BounceVerdict } from './bounce/bounce-verdict';
 export { BOUNCE_REASONS, BounceKind } from './bounce/bounce-verdict';
+export type { QuotedReplySplit } from './quoted-reply';
+export { splitQuotedReply } from './quoted-reply';
