@@ -21,7 +21,8 @@ export function bodyOfTree(root: MimeNode, fallbackCharset?: string | null): Mim
     }
     if (node.disposition.value === 'attachment') return;
     if (node.contentType !== 'text/plain' && node.contentType !== 'text/html') return;
-    const decoded = decodeCharset(contentOf(node), node.charset, fallbackCharset);
+    // Line ends as mailparser gives them (LF), whatever the message used.
+    const decoded = decodeCharset(contentOf(node), node.charset, fallbackCharset).replace(/\r\n?/g, '\n');
     (node.contentType === 'text/html' ? html : text).push(decoded);
   };
   visit(root);
