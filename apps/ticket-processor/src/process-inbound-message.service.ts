@@ -11,7 +11,13 @@ import {
   statusAfterCustomerReply,
   type TicketStatus as DomainTicketStatus,
 } from '@twe/domain';
-import { MessageParseError, parseMessage, parseMessageHeaders, type ParsedInbound } from '@twe/mail';
+import {
+  MessageParseError,
+  parseMessage,
+  parseMessageHeaders,
+  ticketFiles,
+  type ParsedInbound,
+} from '@twe/mail';
 import {
   Attachment,
   Contact,
@@ -193,7 +199,7 @@ export class ProcessInboundMessageService {
         const adminAddress = normalizeAddress(type.adminEmail);
         log.receiverContact = adminAddress ? await em.findOne(Contact, { email: adminAddress }) : null;
       }
-      const attachments = parsed.attachments.map((file) => {
+      const attachments = ticketFiles(parsed).map((file) => {
         const attachment = new Attachment({
           ticketLog: log,
           filename: file.filename === null ? null : clip(dbText(file.filename), WIDTH.filename),
@@ -398,6 +404,8 @@ export class ProcessInboundMessageService {
     log.inReplyTo = parsed.inReplyTo ? clip(dbText(parsed.inReplyTo), WIDTH.messageId) : null;
     log.bodyText = parsed.text === null ? null : dbText(parsed.text);
     log.bodyHtml = parsed.html === null ? null : dbText(parsed.html);
+    log.bodyTextNew = parsed.bodyTextNew === null ? null : dbText(parsed.bodyTextNew);
+    log.quotedText = parsed.quotedText === null ? null : dbText(parsed.quotedText);
     return log;
   }
 

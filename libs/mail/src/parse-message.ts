@@ -78,6 +78,14 @@ export interface ParsedInbound {
   attachments: ParsedAttachment[];
 }
 
+/**
+ * The files a ticket log stores for a message: its attachments in MIME order, each TNEF part
+ * (winmail.dat) followed by the files unpacked from it (docs/decisions/0025).
+ */
+export function ticketFiles(parsed: ParsedInbound): ParsedAttachment[] {
+  return parsed.attachments.flatMap((file) => [file, ...(file.tnefFiles ?? [])]);
+}
+
 /** The input is not a message at all (empty, or the parser gave up). Broken but readable mail parses. */
 export class MessageParseError extends Error {
   override name = 'MessageParseError';
