@@ -86,7 +86,7 @@ function guess(bytes: Uint8Array, fallbackCharset: string | null | undefined): s
   const fallback = normalizeCharset(fallbackCharset);
   if (fallback === 'utf-7') return decodeUtf7(Buffer.from(bytes).toString('latin1'));
   const decoded = NO_INFORMATION.has(fallback) || fallback === 'utf-8' ? null : decodeKnown(bytes, fallback);
-  return decoded ?? new TextDecoder('windows-1252').decode(bytes);
+  return decoded ?? iconvDecode(Buffer.from(bytes), 'windows-1252');
 }
 
 /** null when no decoder knows the label. */
@@ -94,6 +94,9 @@ function decodeKnown(bytes: Uint8Array, name: string): string | null {
   if (name === '') return null;
   try {
     const decoder = new TextDecoder(name);
+    // Node 20's TextDecoder reads windows-1252 (and so iso-8859-1, ascii) as ISO-8859-1: 0x80-0x9F
+    // come out as C1 controls instead of € “ ” …, so that one goes to iconv-lite.
+    if (decoder.encoding === 'windows-1252') return iconvDecode(Buffer.from(bytes), 'windows-1252');
     // WHATWG maps some dangerous labels (ISO-2022-KR, HZ) to "replacement", which yields only U+FFFD.
     if (decoder.encoding !== 'replacement') return decoder.decode(bytes);
   } catch {

@@ -203,8 +203,9 @@ function sanitizeAttributes(tag: string, attributes: Record<string, string>): st
     else if (name === 'background' && /^cid:/i.test(value.trim())) kept = value.trim();
     if (kept !== null) result += ` ${name}="${escapeAttribute(kept)}"`;
   }
-  if (tag === 'a' && attributes.href !== undefined)
+  if (tag === 'a' && result.includes(' href="')) {
     result += ' rel="noopener noreferrer nofollow" target="_blank"';
+  }
   return result;
 }
 

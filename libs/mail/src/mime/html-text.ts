@@ -47,7 +47,7 @@ export function htmlToText(html: string): string {
         else if (skipped === 0 && BLOCKS.has(name)) breakLine();
       },
       ontext(text) {
-        if (skipped === 0) output += text.replace(/[ \t\r\n\f]+/g, ' ');
+        if (skipped === 0) output += text.replace(/\s+/g, ' ');
       },
       onclosetag(name) {
         if (SKIPPED.has(name)) skipped = Math.max(0, skipped - 1);
@@ -59,7 +59,7 @@ export function htmlToText(html: string): string {
   parser.write(html);
   parser.end();
   return output
-    .replace(/\u00a0/g, ' ')
+    .replace(/[ \t\u00a0]+/g, ' ')
     .split('\n')
     .map((line) => line.trim())
     .join('\n')
