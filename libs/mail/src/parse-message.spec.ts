@@ -205,4 +205,15 @@ describe('parseMessage details', () => {
     expect(fake.attachments[0].tnefFiles).toBeNull();
     expect(ticketFiles(fake).map((file) => file.filename)).toEqual(['winmail.dat']);
   });
+
+  it('reads a display name in raw ISO-8859-1 bytes that mailparser turns into U+FFFD', async () => {
+    const raw = Buffer.from(
+      'From: J\xfcrgen M\xfcller <jm@example.com>\r\nSubject: x\r\nContent-Type: text/plain; charset=iso-8859-1\r\n\r\nHallo\r\n',
+      'latin1',
+    );
+    expect(await parseMessage(raw)).toMatchObject({
+      fromName: 'Jürgen Müller',
+      fromAddress: 'jm@example.com',
+    });
+  });
 });

@@ -155,6 +155,7 @@ function repaired(
   const split = splitQuotedReply(text);
   return {
     ...parsed,
+    fromName: repairedName(parsed.fromName, rawHeaderValue(mail, 'from'), charset),
     subject,
     text,
     html: html === null ? null : sanitizeHtml(html),
@@ -163,6 +164,17 @@ function repaired(
     isBounce: isDeliveryReport(tree),
     attachments,
   };
+}
+
+/**
+ * A display name mailparser could not decode (raw 8-bit bytes in a legacy charset became U+FFFD),
+ * read again from the raw From bytes. Names mailparser read are kept as they are.
+ */
+function repairedName(name: string | null, rawFrom: string | null, charset: string | null): string | null {
+  if (name === null || rawFrom === null || !name.includes('\uFFFD')) return name;
+  const decoded = decodeHeaderValue(rawFrom, charset);
+  const display = /^\s*"?([^<"]*?)"?\s*</.exec(decoded)?.[1]?.trim();
+  return display ? display : name;
 }
 
 function tnefFilesOf(file: ParsedAttachment, node: MimeNode | null): ParsedAttachment[] | null {
