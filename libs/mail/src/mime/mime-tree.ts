@@ -146,16 +146,24 @@ function decodeQuotedPrintable(body: Buffer): Buffer {
     .toString('latin1')
     .replace(/[ \t]+(?=\r?\n)/g, '')
     .replace(/=\r?\n/g, '');
-  const bytes: number[] = [];
+  // Written into one buffer (never longer than the text): large parts must not become arrays of numbers.
+  const bytes = Buffer.alloc(text.length);
+  let length = 0;
   for (let index = 0; index < text.length; index += 1) {
-    if (text[index] === '=' && /^[0-9a-fA-F]{2}$/.test(text.slice(index + 1, index + 3))) {
-      bytes.push(parseInt(text.slice(index + 1, index + 3), 16));
+    const code = text.charCodeAt(index);
+    if (code === 0x3d && isHex(text.charCodeAt(index + 1)) && isHex(text.charCodeAt(index + 2))) {
+      bytes[length] = parseInt(text.slice(index + 1, index + 3), 16);
       index += 2;
     } else {
-      bytes.push(text.charCodeAt(index) & 0xff);
+      bytes[length] = code & 0xff;
     }
+    length += 1;
   }
-  return Buffer.from(bytes);
+  return bytes.subarray(0, length);
+}
+
+function isHex(code: number): boolean {
+  return (code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x46) || (code >= 0x61 && code <= 0x66);
 }
 
 function escapeRegExp(value: string): string {
