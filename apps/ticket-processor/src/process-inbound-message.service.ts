@@ -11,13 +11,9 @@ import {
   statusAfterCustomerReply,
   type TicketStatus as DomainTicketStatus,
 } from '@twe/domain';
-import {
-  MessageParseError,
-  parseMessage,
-  parseMessageHeaders,
-  ticketFiles,
-  type ParsedInbound,
-} from '@twe/mail';
+import { MessageParseError, parseMessage, parseMessageHeaders, type ParsedInbound } from '@twe/mail';
+// A winmail.dat is stored followed by the files unpacked from it (docs/decisions/0025).
+import { ticketFiles } from '@twe/mail';
 import {
   Attachment,
   Contact,
