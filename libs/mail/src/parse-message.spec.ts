@@ -216,4 +216,13 @@ describe('parseMessage details', () => {
       fromAddress: 'jm@example.com',
     });
   });
+
+  it('reads UTF-8 text labelled ISO-8859-1 as UTF-8 (mailparser gives mojibake)', async () => {
+    const raw = Buffer.concat([
+      Buffer.from('From: a@example.com\r\nSubject: =?iso-8859-1?Q?Gr=C3=BC=C3=9Fe?=\r\n'),
+      Buffer.from('Content-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: 8bit\r\n\r\n'),
+      Buffer.from('Viele Grüße\r\n', 'utf8'),
+    ]);
+    expect(await parseMessage(raw)).toMatchObject({ subject: 'Grüße', text: 'Viele Grüße\n' });
+  });
 });

@@ -11,7 +11,7 @@ import { simpleParser, type AddressObject, type Attachment, type ParsedMail } fr
 import { decodeHeaderValue } from './mime/header-decoder';
 import { sanitizeHtml } from './mime/html-sanitizer';
 import { htmlToText } from './mime/html-text';
-import { bodyOfTree, filenameOf, hasUndecodableCharset, nodeAtPartId } from './mime/mime-body';
+import { bodyOfTree, filenameOf, needsOwnDecoding, nodeAtPartId } from './mime/mime-body';
 import { contentOf, readMimeTree, type MimeNode } from './mime/mime-tree';
 import { readTnef } from './mime/tnef-reader';
 
@@ -137,7 +137,7 @@ function repaired(
 
   let { text, html } = parsed;
   const lossy = (value: string | null): boolean => value !== null && value.includes('\uFFFD');
-  if ((text === null && html === null) || lossy(text) || lossy(html) || hasUndecodableCharset(tree)) {
+  if ((text === null && html === null) || lossy(text) || lossy(html) || needsOwnDecoding(tree)) {
     const own = bodyOfTree(tree, charset);
     if (own.text !== null || own.html !== null) {
       text = own.text ?? (own.html === null ? null : htmlToText(own.html));

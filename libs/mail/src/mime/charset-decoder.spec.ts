@@ -77,3 +77,19 @@ describe('isValidUtf8', () => {
     expect(isValidUtf8(hex(bytes))).toBe(expected);
   });
 });
+
+describe('decodeCharset on mislabelled text', () => {
+  it.each([
+    ['UTF-8 labelled ISO-8859-1', 'c3a4', 'iso-8859-1', 'ä'],
+    ['UTF-8 labelled windows-1252', 'e282ac', 'windows-1252', '€'],
+    ['real ISO-8859-1 that is not UTF-8', 'e4', 'iso-8859-1', 'ä'],
+    [
+      'UTF-8 bytes labelled KOI8-R stay KOI8-R (only Latin-1 labels are second-guessed)',
+      'c3a4',
+      'koi8-r',
+      'ц╓',
+    ],
+  ])('%s', (_situation, bytes, charset, expected) => {
+    expect(decodeCharset(Buffer.from(bytes, 'hex'), charset)).toBe(expected);
+  });
+});

@@ -23,6 +23,8 @@ const ALIASES: Record<string, string> = {
   'iso-8859-8-i': 'iso-8859-8',
 };
 
+const WESTERN_SINGLE_BYTE = new Set(['iso-8859-1', 'iso-8859-15', 'latin1', 'l1', 'windows-1252']);
+
 /** Charsets that carry no information beyond "7-bit": 8-bit bytes under them are guessed. */
 const NO_INFORMATION = new Set(['', 'us-ascii', 'x-unknown', 'unknown', 'unknown-8bit', 'default', 'none']);
 
@@ -59,7 +61,8 @@ function isAscii(bytes: Uint8Array): boolean {
 
 /**
  * Text of bytes in the given charset. A missing, 7-bit-only (`us-ascii`) or unknown label means
- * the sender did not say: then valid UTF-8 is UTF-8, otherwise `fallbackCharset` (the message's
+ * the sender did not say: then valid UTF-8 is UTF-8 (also under a Latin-1 label, which is the
+ * common mislabelling), otherwise `fallbackCharset` (the message's
  * declared charset) if given, otherwise windows-1252 (what unlabelled 8-bit Western mail is in
  * practice; ISO-8859-1 is its subset). Never throws; undecodable bytes become U+FFFD.
  *
@@ -76,6 +79,10 @@ export function decodeCharset(
   if (name === 'utf-7') return decodeUtf7(Buffer.from(bytes).toString('latin1'));
   if (NO_INFORMATION.has(name)) return guess(bytes, fallbackCharset);
   if ((name === 'utf-8' || name === 'utf8') && isAscii(bytes)) return Buffer.from(bytes).toString('latin1');
+  // UTF-8 labelled as Latin-1 (webmail forms, scripts): multi-byte UTF-8 sequences are all but
+  // impossible in real Latin-1 text ("Ã¤"), so valid UTF-8 with 8-bit bytes is read as UTF-8.
+  if (WESTERN_SINGLE_BYTE.has(name) && !isAscii(bytes) && isValidUtf8(bytes))
+    return new TextDecoder('utf-8').decode(bytes);
   const decoded = decodeKnown(bytes, name);
   return decoded ?? guess(bytes, fallbackCharset);
 }

@@ -1,4 +1,6 @@
-import { decodeCharset } from './charset-decoder';
+import { decodeCharset, isValidUtf8, normalizeCharset } from './charset-decoder';
+
+const LATIN1_LABELS = new Set(['iso-8859-1', 'iso-8859-15', 'latin1', 'l1', 'windows-1252']);
 import { contentOf, type MimeNode } from './mime-tree';
 
 export interface MimeBody {
@@ -50,10 +52,19 @@ export function filenameOf(node: MimeNode): string | null {
   return name === undefined || name.trim() === '' ? null : name;
 }
 
-/** Whether any leaf is in a charset mailparser cannot read (UTF-7). */
-export function hasUndecodableCharset(root: MimeNode): boolean {
-  if (root.children.length > 0) return root.children.some(hasUndecodableCharset);
-  return /^["']?(?:unicode-1-1-)?utf-?7/i.test(root.charset ?? '');
+/**
+ * Whether a body part needs our decoder: a charset mailparser cannot read (UTF-7), or UTF-8 text
+ * labelled Latin-1, which mailparser turns into mojibake ("Ã¤").
+ */
+export function needsOwnDecoding(root: MimeNode): boolean {
+  if (root.children.length > 0) return root.children.some(needsOwnDecoding);
+  if (root.disposition.value === 'attachment') return false;
+  if (root.contentType !== 'text/plain' && root.contentType !== 'text/html') return false;
+  const charset = normalizeCharset(root.charset);
+  if (charset === 'utf-7') return true;
+  if (!LATIN1_LABELS.has(charset)) return false;
+  const content = contentOf(root);
+  return content.some((byte) => byte >= 0x80) && isValidUtf8(content);
 }
 
 /** The first declared charset in MIME order (root first): the best guess for undeclared 8-bit text. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { bodyOfTree } from './mime-body';
+import { bodyOfTree, needsOwnDecoding } from './mime-body';
 import { contentOf, readMimeTree } from './mime-tree';
 
 const message = (lines: string[]): Buffer => Buffer.from(lines.join('\r\n'), 'latin1');
@@ -73,5 +73,17 @@ describe('readMimeTree', () => {
     expect(tree.children).toHaveLength(1);
     expect(tree.children[0].children).toEqual([]);
     expect(bodyOfTree(tree).text).toBeNull();
+  });
+});
+
+describe('needsOwnDecoding', () => {
+  it.each([
+    ['a UTF-7 text part', 'text/plain; charset=utf-7', 'x', true],
+    ['UTF-8 text labelled ISO-8859-1', 'text/plain; charset=iso-8859-1', 'gr\xc3\xbc\xc3\x9fe', true],
+    ['real ISO-8859-1 text', 'text/plain; charset=iso-8859-1', 'gr\xfc\xdfe', false],
+    ['ASCII text labelled ISO-8859-1', 'text/plain; charset=iso-8859-1', 'hello', false],
+    ['a UTF-8 part', 'text/plain; charset=utf-8', 'gr\xc3\xbc\xc3\x9fe', false],
+  ])('%s: %s', (_situation, type, body, expected) => {
+    expect(needsOwnDecoding(readMimeTree(message([`Content-Type: ${type}`, '', body])))).toBe(expected);
   });
 });
