@@ -400,8 +400,8 @@ export class ProcessInboundMessageService {
     log.inReplyTo = parsed.inReplyTo ? clip(dbText(parsed.inReplyTo), WIDTH.messageId) : null;
     log.bodyText = parsed.text === null ? null : dbText(parsed.text);
     log.bodyHtml = parsed.html === null ? null : dbText(parsed.html);
-    log.bodyTextNew = parsed.bodyTextNew === null ? null : dbText(parsed.bodyTextNew);
-    log.quotedText = parsed.quotedText === null ? null : dbText(parsed.quotedText);
+    log.bodyTextNew = parsed.bodyTextNew == null ? null : dbText(parsed.bodyTextNew);
+    log.quotedText = parsed.quotedText == null ? null : dbText(parsed.quotedText);
     return log;
   }
 

@@ -56,7 +56,7 @@ export function describe(parsed: ParsedInbound): MessageInspection {
     in_reply_to: parsed.inReplyTo,
     is_auto_reply: detectAutoReply(parsed.headers).isAutoReply,
     suppress_auto_response: suppressAutoResponse(parsed.headers),
-    is_bounce: parsed.isBounce,
+    is_bounce: parsed.isBounce ?? false,
     to_cc_addresses: [...parsed.to, ...parsed.cc],
     envelope_recipients: ENVELOPE_HEADERS.flatMap((name) =>
       headerLines

@@ -32,7 +32,7 @@ export interface ParsedAttachment {
    * For a TNEF part (application/ms-tnef, winmail.dat): the files packed inside it; null for any
    * other part, and for a part labelled TNEF whose bytes are not a TNEF stream.
    */
-  tnefFiles: ParsedAttachment[] | null;
+  tnefFiles?: ParsedAttachment[] | null;
 }
 
 /** What the engine needs from a raw message: plain data, no parser objects. */
@@ -65,12 +65,14 @@ export interface ParsedInbound {
    * kept): safe to show to staff as it is.
    */
   html: string | null;
+  // The fields below are optional only so that code building a ParsedInbound by hand (structured
+  // ingest, tests) keeps compiling; parseMessage always sets them.
   /** What the sender wrote now: `text` without the quoted history of a reply. */
-  bodyTextNew: string | null;
+  bodyTextNew?: string | null;
   /** The quoted history of a reply (`>` lines, "On ... wrote:", Outlook's original-message block). */
-  quotedText: string | null;
+  quotedText?: string | null;
   /** Top-level `multipart/report; report-type=delivery-status`: a delivery status notification. */
-  isBounce: boolean;
+  isBounce?: boolean;
   /**
    * Files in MIME order: every leaf that is not text/plain or text/html, plus text parts with
    * `Content-Disposition: attachment`; a forwarded `message/rfc822` counts once (not descended into).
