@@ -184,6 +184,12 @@ async function expectStoredAsRecorded(log: TicketLog, record: CorpusRecord): Pro
       `body contains ${JSON.stringify(record.body_contains)}`,
     ).toBe(true);
   }
+  if (log.bodyHtml !== null) {
+    // Stored sanitised: nothing that runs or loads from elsewhere when staff open it.
+    expect(log.bodyHtml).not.toMatch(
+      /<script|<iframe|<object|\son[a-z]+\s*=|(?:src|background)="(?:https?:)?\/\/|url\(\s*['"]?(?:https?:)?\/\//i,
+    );
+  }
   const files = await orm.em.fork().find(Attachment, { ticketLog: log.id }, { orderBy: { id: 'asc' } });
   expect(files.map((attachment) => attachment.filename?.normalize('NFC') ?? null)).toEqual(
     expectedFiles(record).map((name) => name?.normalize('NFC') ?? null),
@@ -246,6 +252,46 @@ describe('mail corpus through the real ticket processor', () => {
     expect(log.bodyTextNew).toContain('It is still jammed after the restart.');
     expect(log.bodyTextNew).not.toMatch(/^>/m);
     expect(log.quotedText).toMatch(/^-----Original Message-----\nFrom: Helpdesk/);
+  });
+
+  it('stores a hostile HTML body sanitised, with its inline image kept by content id', async () => {
+    const raw = Buffer.from(
+      [
+        'From: Mallory <mallory@example.net>',
+        'To: support@helpdesk.example.com',
+        'Subject: Invoice',
+        'Message-ID: <hostile-html@example.net>',
+        'MIME-Version: 1.0',
+        'Content-Type: multipart/related; boundary="rel"',
+        '',
+        '--rel',
+        'Content-Type: text/html; charset=utf-8',
+        '',
+        '<html><head><script src="https://evil.example/x.js"></script></head>',
+        '<body onload="steal()"><p style="background:url(https://t.example/bg.png)">Pay now</p>',
+        '<img src="https://t.example/pixel.gif?u=1" alt="">',
+        '<img src="cid:logo@example.net" alt="logo">',
+        '<a href="javascript:steal()">here</a></body></html>',
+        '--rel',
+        'Content-Type: image/png; name="logo.png"',
+        'Content-ID: <logo@example.net>',
+        'Content-Transfer-Encoding: base64',
+        '',
+        'iVBORw0KGgo=',
+        '--rel--',
+        '',
+      ].join('\r\n'),
+    );
+    const { logs } = await storedLogs(await ingest(raw));
+    expect(logs).toHaveLength(1);
+    expect(logs[0].bodyHtml).toBe(
+      '\n<p style="background:none">Pay now</p>\n\n<img src="cid:logo@example.net" alt="logo">\n<a>here</a>',
+    );
+    expect(logs[0].bodyText).toContain('Pay now');
+    const files = await orm.em.fork().find(Attachment, { ticketLog: logs[0].id });
+    expect(files.map((file) => [file.filename, file.contentId, file.inline])).toEqual([
+      ['logo.png', 'logo@example.net', true],
+    ]);
   });
 
   describe("samples that reuse an earlier sample's Message-ID and sender, on an emptied ticket store", () => {
