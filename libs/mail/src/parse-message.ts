@@ -12,7 +12,7 @@ import { decodeHeaderValue } from './mime/header-decoder';
 import { sanitizeHtml } from './mime/html-sanitizer';
 import { htmlToText } from './mime/html-text';
 import { bodyOfTree, filenameOf, needsOwnDecoding, nodeAtPartId } from './mime/mime-body';
-import { contentOf, readMimeTree, type MimeNode } from './mime/mime-tree';
+import { readMimeTree, type MimeNode } from './mime/mime-tree';
 import { readTnef } from './mime/tnef-reader';
 
 /** A file of the message, as a ticket log stores it. */
@@ -150,7 +150,7 @@ function repaired(
   const attachments = parsed.attachments.map((file, index) => {
     const node = nodeAtPartId(tree, mail.attachments[index]?.partId ?? undefined);
     const filename = node === null ? file.filename : (filenameOf(node) ?? file.filename);
-    return { ...file, filename, tnefFiles: tnefFilesOf(file, node) };
+    return { ...file, filename, tnefFiles: tnefFilesOf(file) };
   });
   // mailparser gives no text for HTML-only mail; staff, notifications and search need one.
   if ((text === null || text.trim() === '') && html !== null) text = htmlToText(html);
@@ -179,14 +179,14 @@ function repairedName(name: string | null, rawFrom: string | null, charset: stri
   return display ? display : name;
 }
 
-function tnefFilesOf(file: ParsedAttachment, node: MimeNode | null): ParsedAttachment[] | null {
+function tnefFilesOf(file: ParsedAttachment): ParsedAttachment[] | null {
   const labelled =
     file.contentType.toLowerCase() === 'application/ms-tnef' ||
     file.contentType.toLowerCase() === 'application/vnd.ms-tnef' ||
     file.filename?.toLowerCase() === 'winmail.dat';
   if (!labelled) return null;
   try {
-    return readTnef(node === null ? file.content : contentOf(node)).map((embedded) => ({
+    return readTnef(file.content).map((embedded) => ({
       filename: embedded.filename,
       contentType: 'application/octet-stream',
       size: embedded.content.length,
