@@ -225,4 +225,9 @@ describe('parseMessage details', () => {
     ]);
     expect(await parseMessage(raw)).toMatchObject({ subject: 'Grüße', text: 'Viele Grüße\n' });
   });
+
+  it("keeps mailparser's subject where it reads what RFC 2047 forbids (white space inside an encoded-word)", async () => {
+    const raw = Buffer.from('From: a@example.com\r\nSubject: =?utf-8?Q?hello world?=\r\n\r\nx\r\n');
+    expect((await parseMessage(raw)).subject).toBe('hello world');
+  });
 });

@@ -135,7 +135,8 @@ function repaired(
   charset: string | null,
 ): ParsedInbound {
   const subjectLine = rawHeaderValue(mail, 'subject');
-  const subject = subjectLine === null ? parsed.subject : decodeHeaderValue(subjectLine, charset);
+  const subject =
+    subjectLine === null ? parsed.subject : betterOf(decodeHeaderValue(subjectLine, charset), parsed.subject);
 
   let { text, html } = parsed;
   const lossy = (value: string | null): boolean => value !== null && value.includes('\uFFFD');
@@ -166,6 +167,20 @@ function repaired(
     isBounce: isDeliveryReport(tree),
     attachments,
   };
+}
+
+const ENCODED_WORD_START = /=\?[^?\s]+\?[bBqQ]\?/;
+
+/**
+ * Our decoding of a header, unless it left something mailparser did decode: an encoded-word
+ * broken by white space (`=?utf-8?Q?hello world?=`, which RFC 2047 forbids and mailparser accepts)
+ * or a U+FFFD that mailparser's reading does not have.
+ */
+function betterOf(ours: string, mailparsers: string | null): string {
+  if (mailparsers === null) return ours;
+  if (ENCODED_WORD_START.test(ours) && !ENCODED_WORD_START.test(mailparsers)) return mailparsers;
+  if (ours.includes('\uFFFD') && !mailparsers.includes('\uFFFD')) return mailparsers;
+  return ours;
 }
 
 /**
