@@ -150,7 +150,14 @@ function repaired(
 
   const attachments = parsed.attachments.map((file, index) => {
     const node = nodeAtPartId(tree, mail.attachments[index]?.partId ?? undefined);
-    const filename = node === null ? file.filename : (filenameOf(node) ?? file.filename);
+    const ours = node === null ? null : filenameOf(node);
+    // U+FFFD is right in a name (the byte could not be decoded; mailparser drops it silently), an
+    // encoded-word left undecoded is not.
+    const filename =
+      ours === null ||
+      (file.filename !== null && ENCODED_WORD_START.test(ours) && !ENCODED_WORD_START.test(file.filename))
+        ? file.filename
+        : ours;
     return { ...file, filename, tnefFiles: tnefFilesOf(file) };
   });
   // mailparser gives no text for HTML-only mail; staff, notifications and search need one.
