@@ -230,4 +230,26 @@ describe('parseMessage details', () => {
     const raw = Buffer.from('From: a@example.com\r\nSubject: =?utf-8?Q?hello world?=\r\n\r\nx\r\n');
     expect((await parseMessage(raw)).subject).toBe('hello world');
   });
+
+  it("keeps mailparser's file name where ours would leave a whitespace-broken encoded-word", async () => {
+    const raw = Buffer.from(
+      [
+        'From: a@example.com',
+        'Content-Type: multipart/mixed; boundary=b',
+        '',
+        '--b',
+        'Content-Type: text/plain',
+        '',
+        'see file',
+        '--b',
+        'Content-Type: application/octet-stream',
+        'Content-Disposition: attachment; filename="=?utf-8?Q?my report.txt?="',
+        '',
+        'data',
+        '--b--',
+        '',
+      ].join('\r\n'),
+    );
+    expect((await parseMessage(raw)).attachments.map((file) => file.filename)).toEqual(['my report.txt']);
+  });
 });
