@@ -2,12 +2,17 @@
 import { migrateCommand } from '@twe/persistence';
 
 import { runDemo } from './demo';
+import { inspectCommand } from './inspect-command';
 
 /** `twe <command>`: the operator CLI. */
 const commands: Record<string, { summary: string; run: (args: string[]) => Promise<void> }> = {
   demo: {
     summary: 'run the whole system on sample mail and print the tickets and notifications',
     run: runDemo,
+  },
+  inspect: {
+    summary: "print the engine's view of one message file as JSON (twe inspect <file.eml>)",
+    run: inspectCommand,
   },
   migrate: {
     summary: 'apply pending database migrations to DATABASE_URL',

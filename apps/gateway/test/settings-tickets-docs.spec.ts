@@ -104,10 +104,11 @@ describe('tickets (read-only)', () => {
     );
     const firstLog = await db.query(
       `insert into ticket_log (ticket_id, inbound_message_id, direction, from_address, from_name, subject, message_id,
-                               body_text, body_html, receiver_name, receiver_email, receiver_contact_id, created_at)
+                               body_text, body_html, body_text_new, quoted_text, receiver_name, receiver_email,
+                               receiver_contact_id, created_at)
        values ($1, $2, 'inbound', 'jane@customer.example', 'Jane', 'Printer broken', '<m1@customer.example>',
-               'It does not print.', '<p>It does not print.</p>', 'Helpdesk admin', 'admin@example.com', null,
-               '2026-01-01T10:00:00Z') returning id`,
+               E'It does not print.\n> Old', '<p>It does not print.</p>', 'It does not print.', '> Old',
+               'Helpdesk admin', 'admin@example.com', null, '2026-01-01T10:00:00Z') returning id`,
       [normalTicketId, inbound.rows[0].id],
     );
     await db.query(
@@ -185,7 +186,9 @@ describe('tickets (read-only)', () => {
       subject: 'Printer broken',
       messageId: '<m1@customer.example>',
       receiver: { name: 'Helpdesk admin', email: 'admin@example.com', contactId: null },
-      textBody: 'It does not print.',
+      textBody: 'It does not print.\n> Old',
+      newText: 'It does not print.',
+      quotedText: '> Old',
       createdAt: '2026-01-01T10:00:00.000Z',
     });
     expect(first.attachments).toEqual([

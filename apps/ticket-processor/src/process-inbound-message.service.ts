@@ -12,6 +12,8 @@ import {
   type TicketStatus as DomainTicketStatus,
 } from '@twe/domain';
 import { MessageParseError, parseMessage, parseMessageHeaders, type ParsedInbound } from '@twe/mail';
+// A winmail.dat is stored followed by the files unpacked from it (docs/decisions/0025).
+import { ticketFiles } from '@twe/mail';
 import {
   Attachment,
   Contact,
@@ -206,7 +208,7 @@ export class ProcessInboundMessageService {
         const adminAddress = normalizeAddress(type.adminEmail);
         log.receiverContact = adminAddress ? await em.findOne(Contact, { email: adminAddress }) : null;
       }
-      const attachments = parsed.attachments.map((file) => {
+      const attachments = ticketFiles(parsed).map((file) => {
         const attachment = new Attachment({
           ticketLog: log,
           filename: file.filename === null ? null : clip(dbText(file.filename), WIDTH.filename),
@@ -411,6 +413,8 @@ export class ProcessInboundMessageService {
     log.inReplyTo = parsed.inReplyTo ? clip(dbText(parsed.inReplyTo), WIDTH.messageId) : null;
     log.bodyText = parsed.text === null ? null : dbText(parsed.text);
     log.bodyHtml = parsed.html === null ? null : dbText(parsed.html);
+    log.bodyTextNew = parsed.bodyTextNew == null ? null : dbText(parsed.bodyTextNew);
+    log.quotedText = parsed.quotedText == null ? null : dbText(parsed.quotedText);
     return log;
   }
 

@@ -18,3 +18,5 @@ export type { SmtpRejectionVerdict } from './smtp-rejection';
 export { classifySmtpRejection } from './smtp-rejection';
 export type { FetchBackoffPolicy } from './fetch-backoff';
 export { DEFAULT_FETCH_BACKOFF, fetchBackoffMs, fetchBackoffUntil } from './fetch-backoff';
+export type { QuotedReplySplit } from './quoted-reply';
+export { splitQuotedReply } from './quoted-reply';

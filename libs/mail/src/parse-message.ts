@@ -1,7 +1,19 @@
 import { createHash } from 'node:crypto';
 
-import { envelopeRecipientsFromHeaders, extractAddresses, type MailHeader } from '@twe/domain';
+import {
+  envelopeRecipientsFromHeaders,
+  extractAddresses,
+  splitQuotedReply,
+  type MailHeader,
+} from '@twe/domain';
 import { simpleParser, type AddressObject, type Attachment, type ParsedMail } from 'mailparser';
+
+import { decodeHeaderValue } from './mime/header-decoder';
+import { sanitizeHtml } from './mime/html-sanitizer';
+import { htmlToText } from './mime/html-text';
+import { bodyOfTree, filenameOf, needsOwnDecoding, nodeAtPartId } from './mime/mime-body';
+import { readMimeTree, type MimeNode } from './mime/mime-tree';
+import { readTnef } from './mime/tnef-reader';
 
 /** A file of the message, as a ticket log stores it. */
 export interface ParsedAttachment {
@@ -16,6 +28,11 @@ export interface ParsedAttachment {
   /** Shown inside the body (inline disposition or part of a multipart/related) rather than as a file. */
   inline: boolean;
   content: Buffer;
+  /**
+   * For a TNEF part (application/ms-tnef, winmail.dat): the files packed inside it; null for any
+   * other part, and for a part labelled TNEF whose bytes are not a TNEF stream.
+   */
+  tnefFiles?: ParsedAttachment[] | null;
 }
 
 /** What the engine needs from a raw message: plain data, no parser objects. */
@@ -41,13 +58,34 @@ export interface ParsedInbound {
   envelopeRecipients: string[];
   /** Every header line in order, unfolded (`key` as written, without surrounding white space). */
   headers: MailHeader[];
+  /** The decoded text body, or, for HTML-only mail, the HTML body as text. */
   text: string | null;
+  /**
+   * The HTML body, sanitised (no scripts, event handlers or remote loads; `cid:` inline images
+   * kept): safe to show to staff as it is.
+   */
   html: string | null;
+  // The fields below are optional only so that code building a ParsedInbound by hand (structured
+  // ingest, tests) keeps compiling; parseMessage always sets them.
+  /** What the sender wrote now: `text` without the quoted history of a reply. */
+  bodyTextNew?: string | null;
+  /** The quoted history of a reply (`>` lines, "On ... wrote:", Outlook's original-message block). */
+  quotedText?: string | null;
+  /** Top-level `multipart/report; report-type=delivery-status`: a delivery status notification. */
+  isBounce?: boolean;
   /**
    * Files in MIME order: every leaf that is not text/plain or text/html, plus text parts with
    * `Content-Disposition: attachment`; a forwarded `message/rfc822` counts once (not descended into).
    */
   attachments: ParsedAttachment[];
+}
+
+/**
+ * The files a ticket log stores for a message: its attachments in MIME order, each TNEF part
+ * (winmail.dat) followed by the files unpacked from it (docs/decisions/0025).
+ */
+export function ticketFiles(parsed: ParsedInbound): ParsedAttachment[] {
+  return parsed.attachments.flatMap((file) => [file, ...(file.tnefFiles ?? [])]);
 }
 
 /** The input is not a message at all (empty, or the parser gave up). Broken but readable mail parses. */
@@ -80,7 +118,132 @@ export async function parseMessage(raw: Buffer): Promise<ParsedInbound> {
   } catch (error) {
     throw new MessageParseError(`Message cannot be parsed: ${errorMessage(error)}`, { cause: error });
   }
-  return toParsedInbound(mail);
+  const charset = declaredCharset(raw);
+  return repaired(toParsedInbound(mail), mail, readMimeTree(raw, charset), charset);
+}
+
+/**
+ * Where mailparser is wrong, the engine's own readers decide (see docs/decisions/0025): the
+ * subject from its raw bytes (raw 8-bit text in the message's charset, UTF-7 encoded-words),
+ * the body when mailparser cannot decode it (UTF-7, undeclared 8-bit, no usable boundary),
+ * attachment names from the raw parameters (RFC 2231 with U+FFFD for undecodable bytes).
+ */
+function repaired(
+  parsed: ParsedInbound,
+  mail: ParsedMail,
+  tree: MimeNode,
+  charset: string | null,
+): ParsedInbound {
+  const subjectLine = rawHeaderValue(mail, 'subject');
+  const subject =
+    subjectLine === null ? parsed.subject : betterOf(decodeHeaderValue(subjectLine, charset), parsed.subject);
+
+  let { text, html } = parsed;
+  const lossy = (value: string | null): boolean => value !== null && value.includes('\uFFFD');
+  if ((text === null && html === null) || lossy(text) || lossy(html) || needsOwnDecoding(tree)) {
+    const own = bodyOfTree(tree, charset);
+    if (own.text !== null || own.html !== null) {
+      text = own.text ?? (own.html === null ? null : htmlToText(own.html));
+      html = own.html;
+    }
+  }
+
+  const attachments = parsed.attachments.map((file, index) => {
+    const node = nodeAtPartId(tree, mail.attachments[index]?.partId ?? undefined);
+    const ours = node === null ? null : filenameOf(node);
+    // U+FFFD is right in a name (the byte could not be decoded; mailparser drops it silently), an
+    // encoded-word left undecoded is not.
+    const filename =
+      ours === null ||
+      (file.filename !== null && ENCODED_WORD_START.test(ours) && !ENCODED_WORD_START.test(file.filename))
+        ? file.filename
+        : ours;
+    return { ...file, filename, tnefFiles: tnefFilesOf(file) };
+  });
+  // mailparser gives no text for HTML-only mail; staff, notifications and search need one.
+  if ((text === null || text.trim() === '') && html !== null) text = htmlToText(html);
+  const split = splitQuotedReply(text);
+  return {
+    ...parsed,
+    fromName: repairedName(parsed.fromName, rawHeaderValue(mail, 'from'), charset),
+    subject,
+    text,
+    html: html === null ? null : sanitizeHtml(html),
+    bodyTextNew: text === null ? null : split.newText,
+    quotedText: split.quotedText,
+    isBounce: isDeliveryReport(tree),
+    attachments,
+  };
+}
+
+const ENCODED_WORD_START = /=\?[^?\s]+\?[bBqQ]\?/;
+
+/**
+ * Our decoding of a header, unless it left something mailparser did decode: an encoded-word
+ * broken by white space (`=?utf-8?Q?hello world?=`, which RFC 2047 forbids and mailparser accepts)
+ * or a U+FFFD that mailparser's reading does not have.
+ */
+function betterOf(ours: string, mailparsers: string | null): string {
+  if (mailparsers === null) return ours;
+  if (ENCODED_WORD_START.test(ours) && !ENCODED_WORD_START.test(mailparsers)) return mailparsers;
+  if (ours.includes('\uFFFD') && !mailparsers.includes('\uFFFD')) return mailparsers;
+  return ours;
+}
+
+/**
+ * A display name mailparser could not decode (raw 8-bit bytes in a legacy charset became U+FFFD),
+ * read again from the raw From bytes. Names mailparser read are kept as they are.
+ */
+function repairedName(name: string | null, rawFrom: string | null, charset: string | null): string | null {
+  if (name === null || rawFrom === null || !name.includes('\uFFFD')) return name;
+  const decoded = decodeHeaderValue(rawFrom, charset);
+  const display = /^\s*"?([^<"]*?)"?\s*</.exec(decoded)?.[1]?.trim();
+  return display ? display : name;
+}
+
+function tnefFilesOf(file: ParsedAttachment): ParsedAttachment[] | null {
+  const labelled =
+    file.contentType.toLowerCase() === 'application/ms-tnef' ||
+    file.contentType.toLowerCase() === 'application/vnd.ms-tnef' ||
+    file.filename?.toLowerCase() === 'winmail.dat';
+  if (!labelled) return null;
+  try {
+    return readTnef(file.content).map((embedded) => ({
+      filename: embedded.filename,
+      contentType: 'application/octet-stream',
+      size: embedded.content.length,
+      sha256: createHash('sha256').update(embedded.content).digest('hex'),
+      contentId: null,
+      inline: false,
+      content: embedded.content,
+      tnefFiles: null,
+    }));
+  } catch {
+    // Labelled TNEF but not a TNEF stream: it stays the opaque file it claims to be.
+    return null;
+  }
+}
+
+function isDeliveryReport(tree: MimeNode): boolean {
+  return (
+    tree.contentType === 'multipart/report' &&
+    (tree.contentTypeParams.get('report-type') ?? '').trim().toLowerCase() === 'delivery-status'
+  );
+}
+
+/** The raw value (latin1 text of the bytes, still folded) of the first header with this name. */
+function rawHeaderValue(mail: ParsedMail, name: string): string | null {
+  const line = (mail.headerLines ?? []).find((candidate) => candidate.key === name)?.line;
+  if (line === undefined) return null;
+  const colon = line.indexOf(':');
+  return colon < 0 ? null : line.slice(colon + 1).replace(/^[ \t]+/, '');
+}
+
+/** The first `charset=` of the message (header or any part): the guess for undeclared 8-bit text. */
+function declaredCharset(raw: Buffer): string | null {
+  const head = raw.subarray(0, Math.min(raw.length, 256 * 1024)).toString('latin1');
+  const match = /charset\s*=\s*"?([A-Za-z0-9_.:+-]+)/i.exec(head);
+  return match?.[1] ?? null;
 }
 
 /**
@@ -102,10 +265,12 @@ export async function parseMessageHeaders(
     const headerBlock = Buffer.concat([window.subarray(0, end), Buffer.from('\r\n\r\n')]);
     const mail = await simpleParser(withReadableFirstHeader(headerBlock), PARSER_OPTIONS);
     const parsed = toParsedInbound(mail);
+    const subjectLine = rawHeaderValue(mail, 'subject');
     return {
       fromAddress: parsed.fromAddress,
       fromName: parsed.fromName,
-      subject: parsed.subject,
+      subject:
+        subjectLine === null ? parsed.subject : decodeHeaderValue(subjectLine, declaredCharset(window)),
       messageId: parsed.messageId,
       date: parsed.date,
       headers: parsed.headers,
@@ -143,6 +308,9 @@ function toParsedInbound(mail: ParsedMail): ParsedInbound {
     headers,
     text: typeof mail.text === 'string' && mail.text !== '' ? mail.text : null,
     html: typeof mail.html === 'string' && mail.html !== '' ? mail.html : null,
+    bodyTextNew: null,
+    quotedText: null,
+    isBounce: false,
     attachments: mail.attachments.map(toParsedAttachment),
   };
 }
@@ -159,6 +327,7 @@ function toParsedAttachment(attachment: Attachment): ParsedAttachment {
     contentId: attachment.cid ?? null,
     inline: attachment.contentDisposition === 'inline' || attachment.related === true,
     content,
+    tnefFiles: null,
   };
 }
 

@@ -40,6 +40,8 @@ export function toTicketDetailDto(ticket: Ticket, logs: TicketLog[]): TicketDeta
         contactId: log.receiverContact?.id ?? null,
       },
       textBody: log.bodyText,
+      newText: log.bodyTextNew,
+      quotedText: log.quotedText,
       inboundMessageId: log.inboundMessage?.id ?? null,
       attachments: log.attachments
         .getItems()

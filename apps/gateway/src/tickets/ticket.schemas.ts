@@ -87,6 +87,13 @@ export const ticketLogSchema = z.object({
     contactId: z.int().nullable(),
   }),
   textBody: z.string().nullable(),
+  newText: z.string().nullable().meta({
+    description: 'What the sender wrote in this message: textBody without the quoted history of a reply.',
+  }),
+  quotedText: z
+    .string()
+    .nullable()
+    .meta({ description: 'The quoted history of a reply, shown after newText.' }),
   inboundMessageId: z.int().nullable(),
   attachments: z
     .array(attachmentSchema)

@@ -56,8 +56,17 @@ export class TicketLog {
   @Property({ type: 'text', nullable: true })
   bodyText: string | null = null;
 
+  /** Sanitised HTML body (no scripts, event handlers or remote loads; `cid:` images kept). */
   @Property({ type: 'text', nullable: true })
   bodyHtml: string | null = null;
+
+  /** What the sender wrote in this message: `bodyText` without the quoted history of a reply. */
+  @Property({ type: 'text', nullable: true })
+  bodyTextNew: string | null = null;
+
+  /** The quoted history of a reply (`>` lines, "On ... wrote:", Outlook's original message). */
+  @Property({ type: 'text', nullable: true })
+  quotedText: string | null = null;
 
   // The receiver of this log's notification (SPEC §4.4: recorded on the ticket log).
   @Property({ type: 'string', length: 300, nullable: true })
