@@ -1,12 +1,9 @@
 import type { Queue } from 'bullmq';
+import type { z } from 'zod';
 
+import { ingestJobId, ticketsIngestPayload } from './ingest-payload';
 import { jobId } from './job-options';
-import {
-  inboundProcessPayload,
-  mailFetchPayload,
-  outboundSendPayload,
-  ticketsIngestPayload,
-} from './job-payloads';
+import { inboundProcessPayload, mailFetchPayload, outboundSendPayload } from './job-payloads';
 import type {
   InboundProcessPayload,
   MailFetchPayload,
@@ -80,6 +77,17 @@ export async function removeFetchSchedule(queue: Queue, mailboxId: number): Prom
   await queue.removeJobScheduler(jobId.fetchScheduler(mailboxId));
 }
 
-export async function enqueueTicketsIngest(queue: Queue, payload: TicketsIngestPayload): Promise<void> {
-  await queue.add('ingest', ticketsIngestPayload.parse(payload));
+/**
+ * Hands a message to the engine. Validates first (a bad payload throws the ZodError here, not later
+ * in a worker) and returns the job id, which is the same for the same source + idempotency key (or
+ * content): while that job is kept in Redis, a repeated call adds nothing.
+ */
+export async function enqueueTicketsIngest(
+  queue: Queue,
+  payload: z.input<typeof ticketsIngestPayload>,
+): Promise<string> {
+  const data: TicketsIngestPayload = ticketsIngestPayload.parse(payload);
+  const id = ingestJobId(data);
+  await queue.add('ingest', data, { jobId: id });
+  return id;
 }
