@@ -12,7 +12,6 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import {
   Attachment,
-  Contact,
   EmailPurpose,
   EmailQueue,
   InboundMessage,
