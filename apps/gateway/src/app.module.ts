@@ -4,6 +4,7 @@ import { DatabaseModule, LoggerModule, ObservabilityModule } from '@twe/runtime'
 
 import { ApiExceptionFilter } from './common/api-exception.filter';
 import { JsonBodyGuard } from './common/json-body.guard';
+import { IngestModule } from './ingest/ingest.module';
 import { MailboxesModule } from './mailboxes/mailboxes.module';
 import { SecretsModule } from './secrets/secrets.module';
 import { TaskSettingsModule } from './task-settings/task-settings.module';
@@ -22,6 +23,7 @@ import { TicketsModule } from './tickets/tickets.module';
     TicketTypesModule,
     TaskSettingsModule,
     TicketsModule,
+    IngestModule,
   ],
   providers: [
     { provide: APP_FILTER, useClass: ApiExceptionFilter },
