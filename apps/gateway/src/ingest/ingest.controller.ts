@@ -57,7 +57,9 @@ export class IngestController {
     @Query('source') source: string | undefined,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
   ): Promise<IngestAcceptedDto> {
-    if (request.is(MIME_MESSAGE_TYPE)) {
+    // By the header, not request.is(): that answers null for an empty body, which must get its own 400.
+    const mediaType = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    if (mediaType === MIME_MESSAGE_TYPE) {
       return this.ingest.ingestRaw(Buffer.isBuffer(body) ? body : Buffer.alloc(0), source, idempotencyKey);
     }
     return this.ingest.ingestJson(body, idempotencyKey);
