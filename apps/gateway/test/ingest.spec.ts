@@ -281,6 +281,15 @@ describe('POST /api/ingest', () => {
     });
     expect(response.status).toBe(415);
     expect(response.body.message).toBe('Request body must be JSON (Content-Type: application/json)');
+
+    // The ingest parsers must not replace the app's own: JSON is still parsed, with its 100 kB limit.
+    const parsed = await gateway.request('PATCH', '/api/settings/tasks/email-processing', { enabled: true });
+    expect(parsed.status).toBe(200);
+    const large = await gateway.request('PATCH', '/api/settings/tasks/email-processing', {
+      enabled: true,
+      padding: 'x'.repeat(200 * 1024),
+    });
+    expect(large.status).toBe(413);
   });
 });
 

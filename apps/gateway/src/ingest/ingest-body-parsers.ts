@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { INGEST_MAX_MESSAGE_BYTES } from '@twe/queues';
-import express from 'express';
+import express, { type RequestHandler } from 'express';
 
 export const INGEST_PATH = '/api/ingest';
 export const MIME_MESSAGE_TYPE = 'message/rfc822';
@@ -11,6 +11,12 @@ export const MIME_MESSAGE_TYPE = 'message/rfc822';
  * of `message/rfc822` must stay bytes. The JSON limit leaves room for base64 (4/3) and escaping.
  */
 export function useIngestBodyParsers(app: INestApplication): void {
-  app.use(INGEST_PATH, express.json({ limit: Math.ceil(INGEST_MAX_MESSAGE_BYTES * 1.5) + 64 * 1024 }));
-  app.use(INGEST_PATH, express.raw({ type: MIME_MESSAGE_TYPE, limit: INGEST_MAX_MESSAGE_BYTES }));
+  const json = express.json({ limit: Math.ceil(INGEST_MAX_MESSAGE_BYTES * 1.5) + 64 * 1024 });
+  const raw = express.raw({ type: MIME_MESSAGE_TYPE, limit: INGEST_MAX_MESSAGE_BYTES });
+  // Named wrappers on purpose: Nest skips registering its own parsers for the whole app when it finds
+  // a middleware named `jsonParser` (express.json's function name) already installed.
+  const ingestJsonBody: RequestHandler = (request, response, next) => json(request, response, next);
+  const ingestMessageBody: RequestHandler = (request, response, next) => raw(request, response, next);
+  app.use(INGEST_PATH, ingestJsonBody);
+  app.use(INGEST_PATH, ingestMessageBody);
 }
