@@ -162,6 +162,28 @@ const ZOD_ONLY_RULES = new Set([
   'raw one byte over 25 MiB (within the base64 length bound)',
 ]);
 
+describe('docs/ingest.md', () => {
+  const blocks = [
+    ...readFileSync(resolve(__dirname, '../../../docs/ingest.md'), 'utf8').matchAll(
+      /```json\n([\s\S]*?)```/g,
+    ),
+  ];
+
+  it.each(blocks.map((block, index) => [index + 1, block[1]] as [number, string]))(
+    'example payload %i is valid',
+    (_index, json) => {
+      expect(ticketsIngestPayload.safeParse(JSON.parse(json)).error).toBeUndefined();
+    },
+  );
+
+  it('shows both kinds', () => {
+    expect(blocks.map((block) => (JSON.parse(block[1]) as { kind: string }).kind)).toEqual([
+      'raw',
+      'structured',
+    ]);
+  });
+});
+
 describe('tickets.ingest JSON Schema', () => {
   it('is the checked-in schema file (regenerate: UPDATE_SCHEMAS=1 npx vitest run libs/queues, then prettier)', () => {
     const generated = ticketsIngestJsonSchema();
