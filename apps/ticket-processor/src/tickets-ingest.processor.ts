@@ -37,6 +37,8 @@ export interface IngestJobResult {
  * is validated, stored as an `inbound_message` row without a mailbox, and from then on processed by
  * id through `inbound.process` like mail from a mailbox (all active types are candidates).
  */
+// Few at a time: a job holds its whole message (up to ~34 MB of JSON plus the built MIME) in memory,
+// and its work is one INSERT.
 @Processor(QueueName.TicketsIngest, { concurrency: 2, maxStalledCount: 2 })
 export class TicketsIngestProcessor extends WorkerHost implements BeforeApplicationShutdown {
   private readonly logger = new Logger(TicketsIngestProcessor.name);

@@ -48,6 +48,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const EXAMPLE = resolve(__dirname, '../../../examples/enqueue-ingest.mjs');
 const run = promisify(execFile);
+const SIZE_LIMIT = 64 * 1024;
 
 let database: TestDatabase;
 let prefix: string;
@@ -68,6 +69,8 @@ beforeAll(async () => {
     REDIS_URL: testRedisUrl(),
     QUEUE_PREFIX: prefix,
     MESSAGE_ID_DOMAIN: 'twe.test',
+    // Low, so that one test can send a message over it (the fixtures used elsewhere are far smaller).
+    FETCH_MAX_MESSAGE_BYTES: String(SIZE_LIMIT),
   });
   const migrator = await MikroORM.init(ormConfig({ databaseUrl: database.url, poolMax: 1 }));
   await runMigrations(migrator);
@@ -108,7 +111,16 @@ beforeAll(async () => {
     mailbox: mailbox('sales'),
     adminEmail: 'sales-lead@helpdesk.example.com',
   });
-  await em.persist([support, sales]).flush();
+  const retired = new TicketType({
+    task: TicketTask.SimpleStorage,
+    name: 'Retired',
+    emailTo: 'retired@helpdesk.example.com',
+    workflowTag: 'Old',
+    mailbox: support.mailbox,
+    adminEmail: 'old@helpdesk.example.com',
+  });
+  retired.active = false;
+  await em.persist([support, sales, retired]).flush();
   workDir = mkdtempSync(join(tmpdir(), 'twe-ingest-'));
 });
 
@@ -135,11 +147,12 @@ async function waitUntil<T>(
 
 /** Waits for the ingest job to finish (and then for the inbound.process job it started). */
 async function settle(jobId: string): Promise<Job> {
-  const job = await waitUntil(async () => {
-    const found = await ingestQueue.getJob(jobId);
-    const state = await found?.getState();
-    return state === 'completed' || state === 'failed' ? found : null;
+  await waitUntil(async () => {
+    const state = await ingestQueue.getJobState(jobId);
+    return state === 'completed' || state === 'failed';
   });
+  // Read after the state: a job read while still active has no return value or failure reason yet.
+  const job = (await ingestQueue.getJob(jobId)) as Job;
   if (job.returnvalue) {
     const { inboundMessageId } = job.returnvalue as { inboundMessageId: number };
     await waitUntil(async () => (await inboundRow(inboundMessageId)).state !== InboundState.Captured);
@@ -307,6 +320,51 @@ describe('tickets.ingest (the queue other systems feed)', () => {
     expect(await rowCount('inbound_message')).toBe(inboundBefore);
     const [log] = await logsOf(first.returnvalue.inboundMessageId);
     expect(log.bodyText).toContain('first delivery');
+  });
+
+  it.each([
+    [
+      'addressed to types of two mailboxes: one ticket per type',
+      ['support@helpdesk.example.com', 'sales@helpdesk.example.com'],
+      ['Sales', 'Support Desk'],
+    ],
+    ['addressed only to an inactive type: one invalid ticket', ['retired@helpdesk.example.com'], [null]],
+  ])('matches against all active types when %s', async (_situation, to, typeNames) => {
+    const job = await settle(
+      await enqueueTicketsIngest(ingestQueue, {
+        kind: 'structured',
+        source: 'forms',
+        from: { address: 'visitor@web.example' },
+        to,
+        subject: `Contact form to ${to.join(', ')}`,
+        text: 'Hello',
+      }),
+    );
+    const logs = await logsOf(job.returnvalue.inboundMessageId);
+    expect(logs.map((log) => log.ticket.type?.name ?? null).sort()).toEqual(typeNames);
+    if (typeNames[0] === null) expect(logs[0].ticket.kind).toBe(TicketKind.Invalid);
+  });
+
+  it('stores a message over FETCH_MAX_MESSAGE_BYTES cut and marked, as an error ticket (as from a mailbox)', async () => {
+    const big = Buffer.concat([
+      Buffer.from(
+        'From: bulk@sender.example\r\nTo: support@helpdesk.example.com\r\nSubject: Big export\r\n\r\n',
+      ),
+      Buffer.alloc(SIZE_LIMIT * 2, 'x'),
+    ]);
+    const job = await settle(
+      await enqueueTicketsIngest(ingestQueue, {
+        kind: 'raw',
+        source: 'erp',
+        rawBase64: big.toString('base64'),
+      }),
+    );
+    const inbound = await inboundRow(job.returnvalue.inboundMessageId);
+    expect(inbound).toMatchObject({ truncated: true, size: big.length });
+    expect(inbound.raw.length).toBe(SIZE_LIMIT);
+    expect(inbound.sha256).toBe(createHash('sha256').update(big).digest('hex'));
+    const [log] = await logsOf(inbound.id);
+    expect(log.ticket).toMatchObject({ kind: TicketKind.Error, subject: 'Big export' });
   });
 
   it.each([

@@ -51,7 +51,10 @@ export class IngestService {
   }
 
   async jobStatus(jobId: string): Promise<IngestJobStatusDto> {
-    const job = await this.queue.getJob(jobId);
+    // State first, then the job: a job read while still active, whose state is read a moment later
+    // as completed, would show "completed" without its result.
+    const state = await this.queue.getJobState(jobId);
+    const job = state === 'unknown' ? undefined : await this.queue.getJob(jobId);
     if (!job) throw notFound('Ingest job', jobId);
     const returned = job.returnvalue as { inboundMessageId?: unknown } | null | undefined;
     const inboundMessageId =
@@ -66,7 +69,7 @@ export class IngestService {
         : await this.em.find(TicketLog, { inboundMessage: inboundMessageId }, { orderBy: { id: 'asc' } });
     return {
       jobId,
-      state: await job.getState(),
+      state,
       inboundMessageId,
       inboundState: inbound?.state ?? null,
       ticketIds: [...new Set(logs.map((log) => log.ticket.id))],
