@@ -162,7 +162,7 @@ describe('POST /api/ingest', () => {
   });
 
   it('takes a raw message/rfc822 body with ?source= and Idempotency-Key, once however often it is sent', async () => {
-    const send = () =>
+    const send = (): Promise<ApiResponse> =>
       fetch(`${gateway.baseUrl}/api/ingest?source=crm`, {
         method: 'POST',
         headers: { 'content-type': 'message/rfc822', 'idempotency-key': 'crm-mail-42' },
@@ -255,7 +255,7 @@ describe('POST /api/ingest', () => {
       body: message,
     });
     expect(response.status).toBe(400);
-    expect((await response.json()).errors).toEqual([error]);
+    expect(((await response.json()) as { errors: unknown }).errors).toEqual([error]);
     expect(await storedCounts()).toEqual(before);
   });
 
