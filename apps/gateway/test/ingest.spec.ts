@@ -190,6 +190,35 @@ describe('POST /api/ingest', () => {
     ).toBe(1);
   });
 
+  it('uses the Idempotency-Key header for a JSON body that has no idempotencyKey', async () => {
+    const message = (text: string) => ({
+      kind: 'structured',
+      source: 'forms',
+      from: { address: 'visitor@web.example' },
+      to: ['support@helpdesk.example.com'],
+      subject: 'Contact form',
+      text,
+    });
+    const first = await gateway.request('POST', '/api/ingest', message('first'), {
+      'idempotency-key': 'form-1',
+    });
+    const again = await gateway.request('POST', '/api/ingest', message('edited'), {
+      'idempotency-key': 'form-1',
+    });
+    const other = await gateway.request('POST', '/api/ingest', message('first'), {
+      'idempotency-key': 'form-2',
+    });
+    expect([first.status, again.status, other.status]).toEqual([202, 202, 202]);
+    expect(again.body.jobId).toBe(first.body.jobId);
+    expect(other.body.jobId).not.toBe(first.body.jobId);
+    const done = await untilProcessed(first);
+    const { rows } = await gateway.db.query('select remote_id from inbound_message where id = $1', [
+      done.inboundMessageId,
+    ]);
+    expect(rows).toEqual([{ remote_id: 'ingest:key:form-1' }]);
+    await untilProcessed(other);
+  });
+
   it.each([
     [
       'a JSON body without kind',
