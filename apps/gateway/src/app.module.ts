@@ -5,6 +5,7 @@ import { DatabaseModule, LoggerModule, ObservabilityModule } from '@twe/runtime'
 import { BouncesModule } from './bounces/bounces.module';
 import { ApiExceptionFilter } from './common/api-exception.filter';
 import { JsonBodyGuard } from './common/json-body.guard';
+import { IngestModule } from './ingest/ingest.module';
 import { MailboxesModule } from './mailboxes/mailboxes.module';
 import { SecretsModule } from './secrets/secrets.module';
 import { TaskSettingsModule } from './task-settings/task-settings.module';
@@ -24,6 +25,7 @@ import { TicketsModule } from './tickets/tickets.module';
     TaskSettingsModule,
     TicketsModule,
     BouncesModule,
+    IngestModule,
   ],
   providers: [
     { provide: APP_FILTER, useClass: ApiExceptionFilter },

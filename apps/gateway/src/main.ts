@@ -1,8 +1,8 @@
 import { bootstrapService, runService } from '@twe/runtime';
 
 import { AppModule } from './app.module';
-import { setupOpenApi } from './openapi';
+import { configureGateway } from './configure-gateway';
 
 runService(() =>
-  bootstrapService(AppModule, { serviceName: 'gateway', defaultHttpPort: 3000, configure: setupOpenApi }),
+  bootstrapService(AppModule, { serviceName: 'gateway', defaultHttpPort: 3000, configure: configureGateway }),
 );

@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 
-import { registeredApiSchemas } from './common/openapi-registry';
+import { applyRequestBodies, registeredApiSchemas } from './common/openapi-registry';
 
 /** Swagger UI at /docs and the document at /docs-json, with the zod schemas as components. */
 export function setupOpenApi(app: INestApplication): void {
@@ -18,5 +18,6 @@ export function setupOpenApi(app: INestApplication): void {
     ...document.components,
     schemas: { ...document.components?.schemas, ...registeredApiSchemas() },
   };
+  applyRequestBodies(document);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', raw: ['json'] });
 }

@@ -14,7 +14,7 @@ import {
 import { Client } from 'pg';
 
 import { AppModule } from '../src/app.module';
-import { setupOpenApi } from '../src/openapi';
+import { configureGateway } from '../src/configure-gateway';
 
 export interface ApiResponse {
   status: number;
@@ -67,7 +67,7 @@ export async function startGateway(): Promise<GatewayUnderTest> {
   const app: INestApplication = await bootstrapService(AppModule, {
     serviceName: 'gateway',
     defaultHttpPort: 3000,
-    configure: setupOpenApi,
+    configure: configureGateway,
   });
   const { port } = app.getHttpServer().address() as AddressInfo;
   const baseUrl = `http://127.0.0.1:${port}`;

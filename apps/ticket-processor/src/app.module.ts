@@ -11,13 +11,19 @@ import {
 import { InboundProcessProcessor } from './inbound-process.processor';
 import { OutboundRequeueSweeper } from './outbound-requeue.sweeper';
 import { ProcessInboundMessageService } from './process-inbound-message.service';
+import { TicketsIngestProcessor } from './tickets-ingest.processor';
 
-/** ticket-processor: consumes `inbound.process`, produces `outbound.send`. */
+/** ticket-processor: consumes `inbound.process` and `tickets.ingest`, produces `outbound.send`. */
 @Module({
   imports: [
     LoggerModule,
     DatabaseModule,
-    QueuesModule.forQueues([QueueName.InboundProcess, QueueName.OutboundSend, QueueName.BounceProcess]),
+    QueuesModule.forQueues([
+      QueueName.InboundProcess,
+      QueueName.OutboundSend,
+      QueueName.BounceProcess,
+      QueueName.TicketsIngest,
+    ]),
     ObservabilityModule,
   ],
   providers: [
@@ -25,6 +31,7 @@ import { ProcessInboundMessageService } from './process-inbound-message.service'
     ProcessInboundMessageService,
     InboundProcessProcessor,
     OutboundRequeueSweeper,
+    TicketsIngestProcessor,
   ],
 })
 export class AppModule {}

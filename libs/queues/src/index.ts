@@ -1,5 +1,6 @@
 export * from './queue-names';
 export * from './job-payloads';
+export * from './ingest-payload';
 export * from './job-options';
 export * from './queue-connection';
 export * from './producers';

@@ -23,10 +23,12 @@ export const defaultJobOptions: Record<QueueName, JobsOptions> = {
     removeOnComplete: 10_000,
     removeOnFail: false,
   },
+  // These jobs carry whole messages (up to ~34 MB of JSON): finished ones go soon, since the
+  // inbound_message row holds the message. Failed ones stay (nothing is lost) until staff look.
   [QueueName.TicketsIngest]: {
     attempts: 8,
     backoff: { type: 'exponential', delay: 2_000 },
-    removeOnComplete: 10_000,
+    removeOnComplete: { age: 3_600, count: 100 },
     removeOnFail: false,
   },
   [QueueName.AssignmentProcess]: {

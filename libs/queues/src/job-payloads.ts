@@ -1,8 +1,12 @@
 import { z } from 'zod';
 
+import { ticketsIngestPayload } from './ingest-payload';
 import { QueueName } from './queue-names';
 
-/** Jobs carry ids, never mail bodies: the handler loads the row (PostgreSQL is the system of record). */
+/**
+ * Jobs carry ids, never mail bodies: the handler loads the row (PostgreSQL is the system of record).
+ * The one exception, `tickets.ingest`, lives in ./ingest-payload.ts.
+ */
 export const mailFetchPayload = z.object({
   mailboxId: z.number().int().positive(),
   /** `schedule` = the job scheduler's run; `manual` = staff pressed "fetch now". */
@@ -23,13 +27,6 @@ export const assignmentProcessPayload = z.object({
 
 export const bounceProcessPayload = z.object({
   inboundMessageId: z.number().int().positive(),
-});
-
-export const ticketsIngestPayload = z.object({
-  /** A raw RFC 5322 message, base64 encoded. */
-  rawBase64: z.string().min(1),
-  /** Where it came from, for the audit trail (e.g. "crm"). */
-  source: z.string().min(1).max(100),
 });
 
 export const jobPayloadSchemas = {

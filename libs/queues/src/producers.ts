@@ -1,12 +1,13 @@
 import type { Queue } from 'bullmq';
+import type { z } from 'zod';
 
+import { ingestJobId, ticketsIngestPayload } from './ingest-payload';
 import { jobId } from './job-options';
 import {
   bounceProcessPayload,
   inboundProcessPayload,
   mailFetchPayload,
   outboundSendPayload,
-  ticketsIngestPayload,
 } from './job-payloads';
 import type {
   BounceProcessPayload,
@@ -82,8 +83,19 @@ export async function removeFetchSchedule(queue: Queue, mailboxId: number): Prom
   await queue.removeJobScheduler(jobId.fetchScheduler(mailboxId));
 }
 
-export async function enqueueTicketsIngest(queue: Queue, payload: TicketsIngestPayload): Promise<void> {
-  await queue.add('ingest', ticketsIngestPayload.parse(payload));
+/**
+ * Hands a message to the engine. Validates first (a bad payload throws the ZodError here, not later
+ * in a worker) and returns the job id, which is the same for the same source + idempotency key (or
+ * content): while that job is kept in Redis, a repeated call adds nothing.
+ */
+export async function enqueueTicketsIngest(
+  queue: Queue,
+  payload: z.input<typeof ticketsIngestPayload>,
+): Promise<string> {
+  const data: TicketsIngestPayload = ticketsIngestPayload.parse(payload);
+  const id = ingestJobId(data);
+  await queue.add('ingest', data, { jobId: id });
+  return id;
 }
 
 /** A captured message of the bounce mailbox (or one sent to a VERP return path) for the bounce-worker. */

@@ -1,4 +1,4 @@
-import type { SchemaObject } from '@nestjs/swagger';
+import type { OpenAPIObject, SchemaObject } from '@nestjs/swagger';
 import { z } from 'zod';
 
 /**
@@ -26,4 +26,27 @@ export function apiSchema(name: string, schema: z.ZodType, io: 'input' | 'output
 
 export function registeredApiSchemas(): Record<string, SchemaObject> {
   return Object.fromEntries(components);
+}
+
+/**
+ * Request bodies `@ApiBody` cannot say: one schema per content type (JSON and a raw MIME message on
+ * `POST /api/ingest`). `setupOpenApi` writes them into the operations.
+ */
+type RequestBodyObject = NonNullable<NonNullable<OpenAPIObject['paths'][string]['post']>['requestBody']>;
+
+const requestBodies: Array<{ path: string; method: 'post' | 'put' | 'patch'; body: RequestBodyObject }> = [];
+
+export function apiRequestBody(
+  path: string,
+  method: 'post' | 'put' | 'patch',
+  body: RequestBodyObject,
+): void {
+  requestBodies.push({ path, method, body });
+}
+
+export function applyRequestBodies(document: OpenAPIObject): void {
+  for (const { path, method, body } of requestBodies) {
+    const operation = document.paths[path]?.[method];
+    if (operation) operation.requestBody = body;
+  }
 }

@@ -17,6 +17,9 @@ export type InboundState = (typeof InboundState)[keyof typeof InboundState];
  */
 @Entity({ tableName: 'inbound_message' })
 @Unique({ properties: ['mailbox', 'remoteId'] })
+// Ingested messages have no mailbox (and NULLs never collide in a unique key): their dedupe key is
+// (source, remoteId). Mailbox rows have no source, so this key never constrains them.
+@Unique({ properties: ['source', 'remoteId'] })
 export class InboundMessage {
   @PrimaryKey({ type: 'integer', autoincrement: true })
   id!: number;
@@ -25,7 +28,11 @@ export class InboundMessage {
   @ManyToOne(() => Mailbox, { nullable: true, deleteRule: 'restrict' })
   mailbox: Mailbox | null;
 
-  /** IMAP: `<uidvalidity>:<uid>`; POP3: `pop3:<uidl>`; ingest: `ingest:<uuid>`. */
+  /** Ingest only: the system that sent it (`tickets.ingest` / `POST /api/ingest`), e.g. `crm`. */
+  @Property({ type: 'string', length: 100, nullable: true })
+  source: string | null = null;
+
+  /** IMAP: `<uidvalidity>:<uid>`; POP3: `pop3:<uidl>`; ingest: `ingest:key:<idempotency key>` or `ingest:sha256:<hex>`. */
   @Property({ type: 'string', length: 300 })
   remoteId: string;
 
