@@ -1,0 +1,102 @@
+import { decodeArf } from './arf';
+import { decodeAutoReply } from './auto-reply-report';
+import type { BounceKind, BounceRecipientVerdict, BounceVerdict } from './bounce-verdict';
+import { type BounceMessage, type DecodeResult, findAddress, oneLine } from './decoded-recipient';
+import { isHardBounce } from './hard-bounce';
+import { decodeHeuristic } from './heuristic';
+import { LHOST_DECODERS } from './lhost';
+import { decodeHeaderWords, decodeText, headerValue, walkParts, splitHeaders } from './mime-walker';
+import { findOriginal } from './original-message';
+import { classifyReason } from './reason-classifier';
+import { decodeRfc3464 } from './rfc3464';
+
+type Decoder = (message: BounceMessage, raw: string) => DecodeResult | null;
+
+// RFC 3464 first, then the formats of known MTAs and providers, then text heuristics. ARF and
+// auto-replies are recognised first/last so neither is mistaken for a bounce.
+const DECODERS: readonly Decoder[] = [
+  decodeArf,
+  decodeRfc3464,
+  ...LHOST_DECODERS,
+  decodeAutoReply,
+  decodeHeuristic,
+];
+
+const NOT_BOUNCE: BounceVerdict = {
+  kind: 'not-bounce',
+  recipients: [],
+  reportingMta: null,
+  original: { messageId: null, subject: null, from: null },
+  decodedBy: null,
+};
+
+/**
+ * Reads a raw message (bounce, DSN, auto-reply, ARF report or ordinary mail) and says what it is
+ * and, for a bounce, which recipients failed and why. Pure and synchronous; never throws: input
+ * that matches nothing is `not-bounce`.
+ */
+export function parseBounce(raw: Buffer): BounceVerdict {
+  try {
+    return parse(raw.toString('latin1'));
+  } catch {
+    return { ...NOT_BOUNCE, original: { ...NOT_BOUNCE.original } };
+  }
+}
+
+export function readBounceMessage(raw: string): BounceMessage {
+  const { headers } = splitHeaders(raw);
+  const parts = walkParts(raw);
+  const text = parts
+    .filter((p) => p.contentType.startsWith('text/') || p.contentType === 'message/delivery-status')
+    .map((p) => decodeText(p.body, p.params['charset']))
+    .join('\n');
+  const subject = decodeHeaderWords(headerValue(headers, 'subject') ?? '') ?? '';
+  return { headers, parts, from: findAddress(headerValue(headers, 'from')) ?? '', subject, text };
+}
+
+function parse(raw: string): BounceVerdict {
+  const message = readBounceMessage(raw);
+  let decoded: DecodeResult | null = null;
+  for (const decode of DECODERS) {
+    decoded = decode(message, raw);
+    if (decoded && decoded.recipients.length > 0) break;
+    decoded = null;
+  }
+  if (!decoded) return { ...NOT_BOUNCE, original: { ...NOT_BOUNCE.original } };
+
+  const seen = new Set<string>();
+  const recipients: BounceRecipientVerdict[] = [];
+  for (const r of decoded.recipients) {
+    if (!r.recipient || seen.has(r.recipient)) continue;
+    seen.add(r.recipient);
+    const reason = classifyReason(r);
+    const verdict: BounceRecipientVerdict = {
+      recipient: r.recipient,
+      status: r.status,
+      replyCode: r.replyCode,
+      reason,
+      hardBounce: isHardBounce(reason, r.status, r.replyCode),
+      diagnostic: oneLine(r.diagnostic),
+    };
+    if (r.feedbackType !== undefined) verdict.feedbackType = r.feedbackType;
+    recipients.push(verdict);
+  }
+  const kind = kindOf(recipients.map((r) => r.reason));
+  // A DSN mixing delivered and failed recipients is a bounce for the failed ones only.
+  const reported = kind === 'bounce' ? recipients.filter((r) => r.reason !== 'delivered') : recipients;
+  return {
+    kind,
+    recipients: reported,
+    reportingMta: decoded.reportingMta,
+    original: findOriginal(message, raw),
+    decodedBy: decoded.decodedBy,
+  };
+}
+
+function kindOf(reasons: string[]): BounceKind {
+  if (reasons.length === 0) return 'not-bounce';
+  if (reasons.every((r) => r === 'feedback')) return 'feedback-report';
+  if (reasons.every((r) => r === 'vacation')) return 'auto-reply';
+  if (reasons.every((r) => r === 'delivered')) return 'delivery-success';
+  return 'bounce';
+}
