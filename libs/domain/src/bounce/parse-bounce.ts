@@ -8,7 +8,8 @@ import { LHOST_DECODERS } from './lhost';
 import { decodeHeaderWords, decodeText, headerValue, walkParts, splitHeaders } from './mime-walker';
 import { findOriginal } from './original-message';
 import { classifyReason } from './reason-classifier';
-import { decodeRfc3464 } from './rfc3464';
+import { remoteHostReason } from './remote-host-rules';
+import { decodeRfc3464, decodeTextDsn } from './rfc3464';
 
 type Decoder = (message: BounceMessage, raw: string) => DecodeResult | null;
 
@@ -18,6 +19,7 @@ const DECODERS: readonly Decoder[] = [
   decodeArf,
   decodeRfc3464,
   ...LHOST_DECODERS,
+  decodeTextDsn,
   decodeAutoReply,
   decodeHeuristic,
 ];
@@ -69,7 +71,8 @@ function parse(raw: string): BounceVerdict {
   for (const r of decoded.recipients) {
     if (!r.recipient || seen.has(r.recipient)) continue;
     seen.add(r.recipient);
-    const reason = classifyReason(r);
+    // A provider's own wording decides before the generic tables do.
+    const reason = remoteHostReason(r, decoded.reportingMta) ?? classifyReason(r);
     const verdict: BounceRecipientVerdict = {
       recipient: r.recipient,
       status: r.status,

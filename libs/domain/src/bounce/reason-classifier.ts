@@ -125,7 +125,7 @@ export function classifyReason(evidence: ReasonEvidence): BounceReason {
     command: evidence.command ?? null,
   };
   if (type === 'SMTP' || type === '') {
-    for (const [reason, probe] of FIRST_PASS) if (probe(input)) return reason;
+    for (const [reason, probe] of FIRST_PASS) if (preset === reason || probe(input)) return reason;
   }
   const other = secondPass(input, type, evidence.action ?? '', preset);
   if (other && other !== 'undefined') return other;

@@ -56,3 +56,28 @@ export function findReplyCode(text: string | null | undefined): string | null {
 export function isStatus(value: string | null | undefined): value is string {
   return !!value && /^[245]\.\d{1,3}\.\d{1,3}$/.test(value);
 }
+
+/**
+ * Which code to keep when the DSN Status field and the server's own words disagree: the one whose
+ * class matches the reply code, else the more specific one; vague field codes (x.0.0, 4.4.7,
+ * 4.7.0, 5.3.z, x.5.z) yield to the server's code.
+ */
+export function preferStatus(field: string | null, inText: string | null, replyCode: string | null): string | null {
+  if (!field) return inText;
+  if (!inText) return field;
+  const reply = replyCode?.charAt(0) ?? '0';
+  if (reply !== '0' && field[0] !== inText[0]) {
+    if (reply === field[0]) return field;
+    if (reply === inText[0]) return inText;
+  }
+  if (field === inText) return field;
+  const fieldZero = field.includes('.0');
+  const textZero = inText.includes('.0');
+  if (field.includes('.0.0')) return inText.includes('.0.0') ? field : inText;
+  if (fieldZero && !textZero) return inText;
+  if (inText.includes('.0.0')) return field;
+  if (field === '4.4.7' || field === '4.7.0' || field.startsWith('5.3.') || /^.\.5\.[1245]$/.test(field)) return inText;
+  if (field === '5.1.1') return textZero || inText.startsWith('5.5.') ? field : inText;
+  if (field === '5.1.3' && inText.startsWith('5.7.')) return inText;
+  return field;
+}
