@@ -122,7 +122,7 @@ function fieldGroups(text: string): Array<Array<{ name: string; value: string }>
     const match = FIELD.exec(line);
     const last = group[group.length - 1];
     // Folded lines, and diagnostic text some MTAs wrap without indenting.
-    if (last && (/^[ \t]/.test(line) || !match || (last.name === 'diagnostic-code' && !KNOWN.has(match[1]!.toLowerCase())))) {
+    if (last && (/^[ \t]/.test(line) || !match || (last.name === 'diagnostic-code' && !KNOWN.has(match[1]!.toLowerCase()) && !/^x-/i.test(match[1]!)))) {
       last.value = `${last.value} ${line.trim()}`;
       continue;
     }
