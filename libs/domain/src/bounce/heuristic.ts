@@ -10,7 +10,7 @@ import { finishRecipient } from './rfc3464';
 
 /** Where the human-readable part of a bounce ends and the quoted original begins. */
 export const END_OF_REPORT = [
-  /^-+ ?This is a copy of the message/im,
+  /^-+ ?This is a copy of (?:the|your) message/im,
   /^--- Below this line is a copy of the message/im,
   /^-+ ?(?:Original|Returned|Undelivered|Unsent) message/im,
   /^-+ ?The (?:header|original message)/im,
@@ -53,7 +53,7 @@ export function excludedAddresses(message: BounceMessage): Set<string> {
   return excluded;
 }
 
-const ADDRESS_LINE = /^\s*(?:[-*]\s*)?(?:"[^"]*"\s*)?<?([^\s<>"@]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})>?(?:\.\.\.)?\s*:?\s*(.*)$/;
+const ADDRESS_LINE = /^\s*(?:[-*]\s*)?(?:(?:Recipient|Original-Recipient|Address):\s*)?(?:"[^"]*"\s*)?<?([^\s<>"@]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})>?(?:\.\.\.)?\s*:?\s*(.*)$/;
 
 /** Address-led paragraphs: `addr:` / `<addr>:` / `  addr` followed by its error lines. */
 export function recipientsInText(report: string, excluded: ReadonlySet<string>): DecodedRecipient[] {

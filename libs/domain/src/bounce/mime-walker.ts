@@ -38,7 +38,12 @@ export function parseHeaderBlock(head: string): HeaderField[] {
       continue;
     }
     const colon = line.indexOf(':');
-    if (colon <= 0) continue;
+    if (colon <= 0 || /\s/.test(line.slice(0, colon).trim())) {
+      // Broken folding (a parameter line without leading white space) still belongs to the field.
+      const last = headers[headers.length - 1];
+      if (last && line.trim() !== '' && /^[\w-]+=/.test(line.trim())) last.value = `${last.value} ${line.trim()}`;
+      continue;
+    }
     const name = line.slice(0, colon).trim().toLowerCase();
     if (!/^[\x21-\x39\x3b-\x7e]+$/.test(name)) continue;
     headers.push({ name, value: line.slice(colon + 1).trim() });

@@ -76,6 +76,7 @@ export const REASON_PHRASES: Partial<Record<BounceReason, readonly Phrase[]>> = 
     ['server ip ', ' listed as abusive'], ['sorry! your ip address', ' is blocked by rbl'], ['the domain ', ' is blacklisted'],
     ['the email ', ' is blacklisted'], ['the ip', ' is blacklisted'], ['your access ip', ' has been rejected'],
     ["your sender's ip address is listed at ", '.abuseat.org'],
+    ['unfortunately, messages from ', " weren't sent"],
   ],
   filtered: [
     'account is protected by', 'bounced address', 'has restricted sms e-mail', 'is not accepting any mail', 'message filtered',

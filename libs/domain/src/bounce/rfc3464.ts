@@ -159,6 +159,14 @@ function fromFields(fields: Array<{ name: string; value: string }>): DecodedReci
 
 export function finishRecipient(r: DecodedRecipient): void {
   r.diagnostic = oneLine(stripContinuationCodes(r.diagnostic));
+  // "554 4.4.7 Message expired ... <421 4.4.2 Connection timed out>": the quoted last answer is
+  // the real failure behind a vague expiry code.
+  const inner = /<([245]\d\d) ([245]\.\d{1,3}\.\d{1,3}) [^<>]*>\s*$/.exec(r.diagnostic ?? '');
+  if (inner && (!r.status || r.status === '4.4.7' || /\.0\.0$/.test(r.status))) {
+    r.replyCode = inner[1]!;
+    r.status = inner[2]!;
+    return;
+  }
   r.replyCode ??= findReplyCode(r.diagnostic);
   r.status = preferStatus(r.status && isStatus(r.status) ? r.status : null, findStatus(r.diagnostic), r.replyCode);
   r.command ??= findCommand(r.diagnostic);
@@ -176,6 +184,8 @@ export function stripContinuationCodes(text: string | null): string | null {
   if (!first) return text;
   const head = text.slice(0, first.index + first[0].length);
   const code = first[1]!;
+  // Only a multi-line reply (`550-...`) repeats its code; `450 450 4.2.2` is one answer.
+  if (!text.includes(`${code}-`)) return text;
   const tail = text
     .slice(first.index + first[0].length)
     .replace(new RegExp(`(^|\\s)${code}[- ](?:[245]\\.\\d{1,3}\\.\\d{1,3}\\s)?`, 'g'), ' ');

@@ -22,7 +22,7 @@ export function decodeGoogle(message: BounceMessage): DecodeResult | null {
   if (!/@(?:googlemail|gmail|google)\.com$/.test(message.from)) return null;
   const failed = findAllAddresses(headerValue(message.headers, 'x-failed-recipients') ?? '');
   const text = message.text;
-  const list = /^\s*Delivery to the following recipients? (?:failed permanently|has been delayed|failed)[^\n]*\n((?:[ \t]+\S+@\S+\s*\n)+)/im.exec(text);
+  const list = /^\s*Delivery to the following recipients? (?:failed permanently|has been delayed|failed)[^\n]*\n(?:[ \t]*\n)?((?:[ \t]+\S+@\S+\s*\n)+)/im.exec(text);
   const addresses = list ? findAllAddresses(list[1]!) : failed;
   if (addresses.length === 0) return null;
   const details = /Technical details of [^\n]*failure:\s*([\s\S]*?)(?:\n-{3,}|\n\n\n|$)/i.exec(text)?.[1] ?? null;

@@ -24,7 +24,7 @@ export function decodeDomino(message: BounceMessage): DecodeResult | null {
 
 /** Lotus Notes (old SMTP MTA): "------- Failure Reasons --------", reason lines, then the addresses. */
 export function decodeNotes(message: BounceMessage): DecodeResult | null {
-  const match = /^-+ ?Failure Reasons ?-+\s*\n([\s\S]*?)^-+ ?Returned Message/im.exec(message.text);
+  const match = /^-+ *Failure Reasons *-+\s*\n([\s\S]*?)^-+ *Returned Message/im.exec(message.text);
   if (!match) return null;
   const block = match[1]!.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
   const addresses = block.flatMap((l) => (/^\S+@\S+$/.test(l) ? findAllAddresses(l) : []));
