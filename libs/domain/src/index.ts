@@ -11,3 +11,7 @@ export { findSubjectTag, formatTaggedSubject } from './subject-tag';
 export { isTicketStatus, statusAfterCustomerReply, TICKET_STATUSES, TicketStatus } from './ticket-status';
 export type { BounceRecipientVerdict, BounceReason, BounceVerdict } from './bounce/bounce-verdict';
 export { BOUNCE_REASONS, BounceKind } from './bounce/bounce-verdict';
+export { parseBounce } from './bounce/parse-bounce';
+export { classifyReason } from './bounce/reason-classifier';
+export type { ReasonEvidence } from './bounce/reason-classifier';
+export { isHardBounce } from './bounce/hard-bounce';

@@ -55,7 +55,8 @@ function fromHeaders(headers: ReturnType<typeof parseHeaderBlock>): OriginalMess
 /** Finds `Message-ID:`/`Subject:`/`From:` lines anywhere in quoted text (often indented or unfolded badly). */
 function scanHeaderLines(text: string): OriginalMessage {
   const id = /^\s*Message-Id:\s*(<?[^\s>]+>?)/im.exec(text);
-  const subject = /^\s*Subject:[ \t]*(.*(?:\n[ \t]+.*)*)/im.exec(text);
+  // Continuation lines count only when the quoted block itself is not indented.
+  const subject = /^Subject:[ \t]*(.*(?:\n[ \t]+.*)*)/im.exec(text) ?? /^\s*Subject:[ \t]*(.*)/im.exec(text);
   const from = /^\s*From:\s*(.*)/im.exec(text);
   return {
     messageId: id ? cleanId(id[1]!) : null,
