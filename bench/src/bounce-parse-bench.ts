@@ -41,7 +41,10 @@ function main(): void {
   micros.sort((a, b) => a - b);
   const parsed = samples.length * rounds;
   const rows: Array<[string, string]> = [
-    ['samples (fixtures/bounces/eml)', `${samples.length} (${bounces} bounces, ${(bytes / 1024).toFixed(0)} KiB)`],
+    [
+      'samples (fixtures/bounces/eml)',
+      `${samples.length} (${bounces} bounces, ${(bytes / 1024).toFixed(0)} KiB)`,
+    ],
     ['rounds', String(rounds)],
     ['messages parsed', String(parsed)],
     ['seconds', seconds.toFixed(2)],

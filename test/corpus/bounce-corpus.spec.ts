@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { type BounceVerdict, parseBounce } from '@twe/domain';
-import { fixturesDir } from '@twe/testing';
+import { fixturesDir, mailExpectations } from '@twe/testing';
 import { describe, expect, it } from 'vitest';
 
 /**
@@ -54,11 +54,13 @@ function differences(sample: ExpectedSample, verdict: BounceVerdict): string[] {
   if (verdict.kind !== sample.kind) problems.push(`kind ${verdict.kind}, expected ${sample.kind}`);
   const got = verdict.recipients.map((r) => r.recipient);
   const want = sample.per_recipient.map((r) => r.recipient.toLowerCase());
-  if (got.join(',') !== want.join(',')) problems.push(`recipients [${got.join(', ')}], expected [${want.join(', ')}]`);
+  if (got.join(',') !== want.join(','))
+    problems.push(`recipients [${got.join(', ')}], expected [${want.join(', ')}]`);
   sample.per_recipient.forEach((expected, i) => {
     const actual = verdict.recipients[i];
     if (!actual) return;
-    if (actual.reason !== expected.reason) problems.push(`#${i} reason ${actual.reason}, expected ${expected.reason}`);
+    if (actual.reason !== expected.reason)
+      problems.push(`#${i} reason ${actual.reason}, expected ${expected.reason}`);
     if (actual.hardBounce !== expected.hardbounce) problems.push(`#${i} hardbounce ${actual.hardBounce}`);
     if (expected.status_is_sisimai_internal) {
       if (actual.status && actual.status[0] !== expected.status?.[0]) {
@@ -91,10 +93,29 @@ describe('bounce corpus (fixtures/bounces)', () => {
     const right = samples.length - wrong.length;
     console.log(`bounce corpus: ${right}/${samples.length} fully right`);
     for (const sample of wrong) {
-      console.log(`  not right: ${sample.file}: ${differences(sample, verdicts.get(sample.file)!).join('; ')}`);
+      console.log(
+        `  not right: ${sample.file}: ${differences(sample, verdicts.get(sample.file)!).join('; ')}`,
+      );
       console.log(`    why: ${NOT_YET_RIGHT[sample.file]?.why ?? 'NOT LISTED in NOT_YET_RIGHT'}`);
     }
     expect(wrong.map((s) => s.file)).toEqual(Object.keys(NOT_YET_RIGHT));
     expect(right).toBeGreaterThanOrEqual(95);
+  });
+});
+
+describe('mail corpus (fixtures/mail): ordinary mail is not taken for a bounce', () => {
+  // The generated large samples are made by the mail tests on demand; the corpus files on disk count.
+  const present = mailExpectations().filter((m) => existsSync(join(fixturesDir(), 'mail', 'eml', m.file)));
+
+  it('every message the mail corpus marks as a bounce (and only those) is a bounce', () => {
+    expect(present.length).toBeGreaterThan(50);
+    const mismatches = present
+      .map((m) => ({ m, verdict: parseBounce(readFileSync(join(fixturesDir(), 'mail', 'eml', m.file))) }))
+      .filter(
+        ({ m, verdict }) =>
+          (verdict.kind === 'bounce') !== m.is_bounce || (verdict.kind === 'auto-reply' && !m.is_auto_reply),
+      )
+      .map(({ m, verdict }) => `${m.file}: ${verdict.kind}`);
+    expect(mismatches).toEqual([]);
   });
 });

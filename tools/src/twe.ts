@@ -11,7 +11,7 @@ const commands: Record<string, { summary: string; run: (args: string[]) => Promi
     run: runDemo,
   },
   bounce: {
-    summary: 'print the bounce parser\'s verdict for one message file as JSON (twe bounce <file.eml>)',
+    summary: "print the bounce parser's verdict for one message file as JSON (twe bounce <file.eml>)",
     run: runBounce,
   },
   migrate: {

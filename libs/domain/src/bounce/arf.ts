@@ -13,8 +13,12 @@ export function decodeArf(message: BounceMessage): DecodeResult | null {
   const feedbackType = headerValue(fields, 'feedback-type')?.toLowerCase() ?? null;
   let addresses = fields.filter((f) => f.name === 'original-rcpt-to').map((f) => findAddress(f.value));
   if (addresses.length === 0) {
-    const original = message.parts.find((p) => p.contentType === 'message/rfc822' || p.contentType === 'text/rfc822-headers');
-    const to = original ? headerValue(parseHeaderBlock(original.body.split(/\r?\n\r?\n/)[0] ?? ''), 'to') : null;
+    const original = message.parts.find(
+      (p) => p.contentType === 'message/rfc822' || p.contentType === 'text/rfc822-headers',
+    );
+    const to = original
+      ? headerValue(parseHeaderBlock(original.body.split(/\r?\n\r?\n/)[0] ?? ''), 'to')
+      : null;
     addresses = [findAddress(to)];
   }
   const seen = new Set<string>();

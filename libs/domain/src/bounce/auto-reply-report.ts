@@ -1,7 +1,8 @@
 import { type BounceMessage, type DecodeResult, emptyRecipient, findAddress } from './decoded-recipient';
 import { headerValue } from './mime-walker';
 
-const AUTO_SUBJECT = /^(?:auto(?:matic)?[ -]?(?:reply|response|answer)|out of (?:the )?office|auto:|vacation|abwesenheitsnotiz|r[ée]ponse automatique|respuesta autom[áa]tica)/i;
+const AUTO_SUBJECT =
+  /^(?:auto(?:matic)?[ -]?(?:reply|response|answer)|out of (?:the )?office|auto:|vacation|abwesenheitsnotiz|r[ée]ponse automatique|respuesta autom[áa]tica)/i;
 const DAEMON_FROM = /^(?:mailer-daemon|postmaster|mail-daemon|mdaemon|root|bounce)/i;
 
 /**

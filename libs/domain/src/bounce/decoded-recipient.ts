@@ -47,7 +47,8 @@ export function emptyRecipient(recipient: string): DecodedRecipient {
   };
 }
 
-const ADDRESS = /[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+/;
+const ADDRESS =
+  /[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+/;
 
 /** The first addr-spec in a value (`rfc822; <a@b>`, `"Name" <a@b>`), lower-cased; null when none. */
 export function findAddress(value: string | null | undefined): string | null {

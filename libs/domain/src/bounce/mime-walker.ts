@@ -41,7 +41,8 @@ export function parseHeaderBlock(head: string): HeaderField[] {
     if (colon <= 0 || /\s/.test(line.slice(0, colon).trim())) {
       // Broken folding (a parameter line without leading white space) still belongs to the field.
       const last = headers[headers.length - 1];
-      if (last && line.trim() !== '' && /^[\w-]+=/.test(line.trim())) last.value = `${last.value} ${line.trim()}`;
+      if (last && line.trim() !== '' && /^[\w-]+=/.test(line.trim()))
+        last.value = `${last.value} ${line.trim()}`;
       continue;
     }
     const name = line.slice(0, colon).trim().toLowerCase();
@@ -104,18 +105,21 @@ export function decodeText(bytes: string, charset?: string | null): string {
 export function decodeHeaderWords(value: string): string | null {
   let failed = false;
   const joined = value.replace(/(=\?[^?]+\?[BbQq]\?[^?]*\?=)\s+(?==\?)/g, '$1');
-  const decoded = joined.replace(/=\?([^?*]+)(?:\*[^?]*)?\?([BbQq])\?([^?]*)\?=/g, (_, charset: string, enc: string, text: string) => {
-    const bytes =
-      enc.toUpperCase() === 'B'
-        ? Buffer.from(text, 'base64').toString('latin1')
-        : decodeQuotedPrintable(text.replace(/_/g, ' '));
-    try {
-      return new TextDecoder(charset.toLowerCase(), { fatal: true }).decode(Buffer.from(bytes, 'latin1'));
-    } catch {
-      failed = true;
-      return '';
-    }
-  });
+  const decoded = joined.replace(
+    /=\?([^?*]+)(?:\*[^?]*)?\?([BbQq])\?([^?]*)\?=/g,
+    (_, charset: string, enc: string, text: string) => {
+      const bytes =
+        enc.toUpperCase() === 'B'
+          ? Buffer.from(text, 'base64').toString('latin1')
+          : decodeQuotedPrintable(text.replace(/_/g, ' '));
+      try {
+        return new TextDecoder(charset.toLowerCase(), { fatal: true }).decode(Buffer.from(bytes, 'latin1'));
+      } catch {
+        failed = true;
+        return '';
+      }
+    },
+  );
   if (failed) return null;
   return /[\x80-\xff]/.test(decoded) && !/=\?/.test(value) ? decodeText(decoded) : decoded;
 }
@@ -138,12 +142,23 @@ function walkEntity(headers: HeaderField[], body: string, depth: number): MimePa
       // A part with no header block at all: the whole section is the body.
       const hasHeaders = /^[\w-]+:/.test(section.replace(/^\r?\n/, ''));
       parts.push(
-        ...walkEntity(hasHeaders ? inner.headers : [], hasHeaders ? inner.body : section.replace(/^\r?\n/, ''), depth + 1),
+        ...walkEntity(
+          hasHeaders ? inner.headers : [],
+          hasHeaders ? inner.body : section.replace(/^\r?\n/, ''),
+          depth + 1,
+        ),
       );
     }
     return parts;
   }
-  return [{ headers, contentType: type, params, body: decodeTransfer(body, headerValue(headers, 'content-transfer-encoding')) }];
+  return [
+    {
+      headers,
+      contentType: type,
+      params,
+      body: decodeTransfer(body, headerValue(headers, 'content-transfer-encoding')),
+    },
+  ];
 }
 
 function splitMultipart(body: string, boundary: string): string[] {

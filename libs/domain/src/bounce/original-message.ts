@@ -23,7 +23,10 @@ const QUOTE_MARKERS = [
 /** The bounced message's Message-ID, Subject and From, when the bounce quotes them. */
 export function findOriginal(message: BounceMessage, raw: string): OriginalMessage {
   const enclosed = message.parts.find(
-    (p) => p.contentType === 'message/rfc822' || p.contentType === 'text/rfc822-headers' || p.contentType === 'message/rfc822-headers',
+    (p) =>
+      p.contentType === 'message/rfc822' ||
+      p.contentType === 'text/rfc822-headers' ||
+      p.contentType === 'message/rfc822-headers',
   );
   if (enclosed) {
     const { headers } = splitHeaders(enclosed.body.replace(/^\s*\n/, ''));
@@ -66,7 +69,11 @@ function scanHeaderLines(text: string): OriginalMessage {
 }
 
 function cleanId(value: string): string | null {
-  const id = value.trim().replace(/^<|>$/g, '').replace(/^<|>.*$/g, '').trim();
+  const id = value
+    .trim()
+    .replace(/^<|>$/g, '')
+    .replace(/^<|>.*$/g, '')
+    .trim();
   return id === '' ? null : id;
 }
 

@@ -40,7 +40,9 @@ const dsn = (status: string, diagnostic: string, action = 'failed') =>
 
 describe('parseBounce', () => {
   it('reads an RFC 3464 report: recipient (lower-cased), codes, reason, hard flag, original message', () => {
-    const verdict = parseBounce(dsn('5.1.1', '550 5.1.1 <someone@example.com>: Recipient address rejected: User unknown'));
+    const verdict = parseBounce(
+      dsn('5.1.1', '550 5.1.1 <someone@example.com>: Recipient address rejected: User unknown'),
+    );
     expect(verdict).toEqual({
       kind: 'bounce',
       recipients: [
@@ -60,9 +62,30 @@ describe('parseBounce', () => {
   });
 
   it.each([
-    ['Microsoft 5.7.133 (sender not allowed to the group) keeps its three-digit detail and is permanent', '5.7.133', '550 5.7.133 RESOLVER.RST.SenderNotAuthenticatedForGroup', '5.7.133', 'rejected', false],
-    ['Microsoft 5.7.129 keeps its code', '5.7.129', '550 5.7.129 RESOLVER.RST.RestrictedToRecipientsPermission', '5.7.129', 'rejected', false],
-    ['Microsoft 5.4.316 is an expiry', '5.4.316', '550 5.4.316 Message expired, connection refused', '5.4.316', 'expired', false],
+    [
+      'Microsoft 5.7.133 (sender not allowed to the group) keeps its three-digit detail and is permanent',
+      '5.7.133',
+      '550 5.7.133 RESOLVER.RST.SenderNotAuthenticatedForGroup',
+      '5.7.133',
+      'rejected',
+      false,
+    ],
+    [
+      'Microsoft 5.7.129 keeps its code',
+      '5.7.129',
+      '550 5.7.129 RESOLVER.RST.RestrictedToRecipientsPermission',
+      '5.7.129',
+      'rejected',
+      false,
+    ],
+    [
+      'Microsoft 5.4.316 is an expiry',
+      '5.4.316',
+      '550 5.4.316 Message expired, connection refused',
+      '5.4.316',
+      'expired',
+      false,
+    ],
   ])('%s', (_situation, status, diagnostic, expectedStatus, reason, hard) => {
     const [recipient] = parseBounce(dsn(status, diagnostic)).recipients;
     expect(recipient?.status).toBe(expectedStatus);
@@ -79,14 +102,21 @@ describe('parseBounce', () => {
     ['an empty buffer', Buffer.alloc(0)],
     ['random bytes', Buffer.from([0xff, 0xfe, 0x00, 0x0a, 0x0a, 0x80, 0x81])],
     ['plain text without headers', Buffer.from('hello, this is not an email at all')],
-    ['an ordinary email', Buffer.from('From: a@example.com\r\nTo: b@example.com\r\nSubject: Lunch?\r\n\r\nAt noon?\r\n')],
+    [
+      'an ordinary email',
+      Buffer.from('From: a@example.com\r\nTo: b@example.com\r\nSubject: Lunch?\r\n\r\nAt noon?\r\n'),
+    ],
     [
       'a multipart whose closing boundary is missing',
-      Buffer.from('From: a@example.com\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\nContent-Type: text/plain\r\n\r\nhi'),
+      Buffer.from(
+        'From: a@example.com\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\nContent-Type: text/plain\r\n\r\nhi',
+      ),
     ],
     [
       'a delivery-status part with no recipient fields',
-      Buffer.from('From: MAILER-DAEMON@x.example\r\nContent-Type: multipart/report; boundary=y\r\n\r\n--y\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; x\r\n--y--\r\n'),
+      Buffer.from(
+        'From: MAILER-DAEMON@x.example\r\nContent-Type: multipart/report; boundary=y\r\n\r\n--y\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; x\r\n--y--\r\n',
+      ),
     ],
   ])('never throws and answers not-bounce for %s', (_situation, raw) => {
     const verdict = parseBounce(raw);

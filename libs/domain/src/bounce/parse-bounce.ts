@@ -49,7 +49,12 @@ export function readBounceMessage(raw: string): BounceMessage {
   const { headers } = splitHeaders(raw);
   const parts = walkParts(raw);
   const text = parts
-    .filter((p) => p.contentType.startsWith('text/') && p.contentType !== 'text/html' && p.contentType !== 'text/rfc822-headers')
+    .filter(
+      (p) =>
+        p.contentType.startsWith('text/') &&
+        p.contentType !== 'text/html' &&
+        p.contentType !== 'text/rfc822-headers',
+    )
     .map((p) => decodeText(p.body, p.params['charset']))
     .join('\n');
   const subject = decodeHeaderWords(headerValue(headers, 'subject') ?? '') ?? '';

@@ -20,9 +20,24 @@ export interface ReasonEvidence {
 
 /** Reasons that a keyword match on the text may still override (they are vague by nature). */
 const RETRY: ReadonlySet<string> = new Set([
-  'undefined', 'onhold', 'systemerror', 'securityerror', 'expired', 'networkerror', 'hostunknown', 'userunknown',
+  'undefined',
+  'onhold',
+  'systemerror',
+  'securityerror',
+  'expired',
+  'networkerror',
+  'hostunknown',
+  'userunknown',
 ]);
-const BEFORE_DATA: ReadonlySet<string> = new Set(['CONN', 'EHLO', 'HELO', 'STARTTLS', 'AUTH', 'MAIL', 'RCPT']);
+const BEFORE_DATA: ReadonlySet<string> = new Set([
+  'CONN',
+  'EHLO',
+  'HELO',
+  'STARTTLS',
+  'AUTH',
+  'MAIL',
+  'RCPT',
+]);
 
 type Probe = (e: ProbeInput) => boolean;
 interface ProbeInput {
@@ -45,14 +60,17 @@ const FIRST_PASS: ReadonlyArray<[BounceReason, Probe]> = [
   ['exceedlimit', (e) => e.statusReason === 'exceedlimit' || textSays('exceedlimit', e.text)],
   ['suspend', (e) => e.replyCode === '525' || textSays('suspend', e.text)],
   ['hasmoved', (e) => textSays('hasmoved', e.text)],
-  ['norelaying', (e) => !['CONN', 'EHLO', 'HELO'].includes(e.command ?? '') && textSays('norelaying', e.text)],
+  [
+    'norelaying',
+    (e) => !['CONN', 'EHLO', 'HELO'].includes(e.command ?? '') && textSays('norelaying', e.text),
+  ],
   ['authfailure', (e) => e.statusReason === 'authfailure' || textSays('authfailure', e.text)],
   [
     'userunknown',
     (e) =>
       e.statusReason === 'userunknown'
-        ? !(['norelaying', 'blocked', 'mailboxfull', 'hasmoved', 'rejected', 'notaccept'] as const).some((r) =>
-            textSays(r, e.text),
+        ? !(['norelaying', 'blocked', 'mailboxfull', 'hasmoved', 'rejected', 'notaccept'] as const).some(
+            (r) => textSays(r, e.text),
           )
         : e.command === 'RCPT' && textSays('userunknown', e.text),
   ],
@@ -61,12 +79,16 @@ const FIRST_PASS: ReadonlyArray<[BounceReason, Probe]> = [
     (e) =>
       e.statusReason === 'filtered'
         ? textSays('userunknown', e.text) || textSays('filtered', e.text)
-        : !BEFORE_DATA.has(e.command ?? '') && (textSays('filtered', e.text) || textSays('userunknown', e.text)),
+        : !BEFORE_DATA.has(e.command ?? '') &&
+          (textSays('filtered', e.text) || textSays('userunknown', e.text)),
   ],
   ['requireptr', (e) => e.statusReason === 'requireptr' || textSays('requireptr', e.text)],
   ['notcompliantrfc', (e) => textSays('notcompliantrfc', e.text)],
   ['badreputation', (e) => textSays('badreputation', e.text)],
-  ['contenterror', (e) => !spamDetected(e) && (e.statusReason === 'contenterror' || textSays('contenterror', e.text))],
+  [
+    'contenterror',
+    (e) => !spamDetected(e) && (e.statusReason === 'contenterror' || textSays('contenterror', e.text)),
+  ],
   ['rejected', (e) => rejected(e)],
   [
     'hostunknown',
@@ -81,9 +103,25 @@ const FIRST_PASS: ReadonlyArray<[BounceReason, Probe]> = [
 
 // Second pass: text only, when the status code said nothing definite.
 const SECOND_PASS: readonly BounceReason[] = [
-  'mailboxfull', 'authfailure', 'badreputation', 'speeding', 'spamdetected', 'virusdetected', 'policyviolation', 'norelaying',
-  'systemerror', 'networkerror', 'suspend', 'contenterror', 'systemfull', 'notaccept', 'expired', 'failedstarttls',
-  'securityerror', 'suppressed', 'mailererror',
+  'mailboxfull',
+  'authfailure',
+  'badreputation',
+  'speeding',
+  'spamdetected',
+  'virusdetected',
+  'policyviolation',
+  'norelaying',
+  'systemerror',
+  'networkerror',
+  'suspend',
+  'contenterror',
+  'systemfull',
+  'notaccept',
+  'expired',
+  'failedstarttls',
+  'securityerror',
+  'suppressed',
+  'mailererror',
 ];
 
 function spamDetected(e: ProbeInput): boolean {
@@ -134,7 +172,12 @@ export function classifyReason(evidence: ReasonEvidence): BounceReason {
   return text ? 'onhold' : 'undefined';
 }
 
-function secondPass(e: ProbeInput, type: string, action: string, preset: BounceReason | null): BounceReason | null {
+function secondPass(
+  e: ProbeInput,
+  type: string,
+  action: string,
+  preset: BounceReason | null,
+): BounceReason | null {
   if (preset && preset !== 'undefined' && preset !== 'onhold') return preset;
   const fromStatus = e.statusReason;
   if (fromStatus && !RETRY.has(fromStatus) && type === 'SMTP') return fromStatus;
@@ -155,7 +198,8 @@ function secondPass(e: ProbeInput, type: string, action: string, preset: BounceR
 export function findCommand(text: string | null | undefined): string | null {
   if (!text) return null;
   const lower = text.toLowerCase();
-  if (/in reply to end of data|after end of data|after data|>>> data|in reply to data/.test(lower)) return 'DATA';
+  if (/in reply to end of data|after end of data|after data|>>> data|in reply to data/.test(lower))
+    return 'DATA';
   if (/rcpt to|>>> rcpt|after rcpt/.test(lower)) return 'RCPT';
   if (/mail from|>>> mail|after mail/.test(lower)) return 'MAIL';
   if (/starttls/.test(lower)) return 'STARTTLS';

@@ -53,11 +53,31 @@ const RULES: readonly RemoteHostRule[] = [
     codes: {
       pattern: /\b(?:lpn|ofr|opn)\d+_(\d{3})\b/i,
       table: {
-        '102': 'blocked', '103': 'blocked', '104': 'toomanyconn', '105': 'blocked', '109': 'blocked',
-        '401': 'authfailure', '402': 'securityerror', '403': 'rejected', '405': 'rejected', '415': 'rejected',
-        '416': 'userunknown', '417': 'mailboxfull', '418': 'userunknown', '420': 'suspend', '421': 'rejected',
-        '423': 'rejected', '424': 'rejected', '425': 'rejected', '426': 'suspend', '505': 'systemerror',
-        '506': 'spamdetected', '510': 'blocked', '513': 'systemerror', '514': 'mesgtoobig', '515': 'systemerror',
+        '102': 'blocked',
+        '103': 'blocked',
+        '104': 'toomanyconn',
+        '105': 'blocked',
+        '109': 'blocked',
+        '401': 'authfailure',
+        '402': 'securityerror',
+        '403': 'rejected',
+        '405': 'rejected',
+        '415': 'rejected',
+        '416': 'userunknown',
+        '417': 'mailboxfull',
+        '418': 'userunknown',
+        '420': 'suspend',
+        '421': 'rejected',
+        '423': 'rejected',
+        '424': 'rejected',
+        '425': 'rejected',
+        '426': 'suspend',
+        '505': 'systemerror',
+        '506': 'spamdetected',
+        '510': 'blocked',
+        '513': 'systemerror',
+        '514': 'mesgtoobig',
+        '515': 'systemerror',
       },
     },
   },
@@ -104,8 +124,10 @@ export function remoteHostReason(r: DecodedRecipient, reportingMta: string | nul
   const domain = r.recipient.split('@')[1] ?? '';
   const text = (r.diagnostic ?? '').toLowerCase();
   for (const rule of RULES) {
-    if (!hosts.some((h) => rule.host.test(h)) && !(rule.byRecipientDomain && rule.host.test(domain))) continue;
-    for (const [reason, phrases] of rule.phrases ?? []) if (phrases.some((p) => text.includes(p))) return reason;
+    if (!hosts.some((h) => rule.host.test(h)) && !(rule.byRecipientDomain && rule.host.test(domain)))
+      continue;
+    for (const [reason, phrases] of rule.phrases ?? [])
+      if (phrases.some((p) => text.includes(p))) return reason;
     if (r.status && rule.statuses?.[r.status]) return rule.statuses[r.status]!;
     if (rule.codes) {
       const match = rule.codes.pattern.exec(text);

@@ -21,10 +21,13 @@ export function decodeRfc3464(message: BounceMessage, raw: string): DecodeResult
   const blocks = dsnBlocks(message.parts);
   // A bounce forwarded as an attachment: the DSN sits inside the enclosed message.
   if (blocks.length === 0) {
-    for (const part of message.parts.filter((p) => p.contentType === 'message/rfc822')) blocks.push(...dsnBlocks(walkParts(part.body)));
+    for (const part of message.parts.filter((p) => p.contentType === 'message/rfc822'))
+      blocks.push(...dsnBlocks(walkParts(part.body)));
   }
   // An mbox file of several DSNs (each after a `From ` line) reports all their recipients.
-  for (const next of raw.split(/\n(?=From [^\s]+ +[A-Z][a-z]{2} [A-Z][a-z]{2} +\d+ [\d:]+ \d{4}\n)/).slice(1)) {
+  for (const next of raw
+    .split(/\n(?=From [^\s]+ +[A-Z][a-z]{2} [A-Z][a-z]{2} +\d+ [\d:]+ \d{4}\n)/)
+    .slice(1)) {
     blocks.push(...dsnBlocks(walkParts(next.replace(/^From .*\n/, ''))));
   }
   if (blocks.length === 0) return null;
@@ -36,7 +39,10 @@ export function decodeRfc3464(message: BounceMessage, raw: string): DecodeResult
 
 function dsnBlocks(parts: MimePart[]): string[] {
   return parts
-    .filter((p) => p.contentType === 'message/delivery-status' || p.contentType === 'message/global-delivery-status')
+    .filter(
+      (p) =>
+        p.contentType === 'message/delivery-status' || p.contentType === 'message/global-delivery-status',
+    )
     .map((p) => p.body);
 }
 
@@ -59,11 +65,21 @@ export function decodeTextDsn(message: BounceMessage): DecodeResult | null {
 
 // PowerMTA says what kind of failure it saw; its categories are sharper than the wording.
 const POWERMTA_CATEGORIES: Record<string, BounceReason> = {
-  'bad-mailbox': 'userunknown', 'bad-domain': 'hostunknown', 'quota-issues': 'mailboxfull', 'inactive-mailbox': 'suspend',
-  'spam-related': 'spamdetected', 'policy-related': 'policyviolation', 'message-expired': 'expired',
-  'no-answer-from-host': 'expired', 'bad-connection': 'networkerror', 'routing-errors': 'systemerror',
-  'content-related': 'contenterror', 'invalid-sender': 'rejected', 'relaying-issues': 'norelaying',
-  'protocol-errors': 'syntaxerror', 'virus-related': 'virusdetected',
+  'bad-mailbox': 'userunknown',
+  'bad-domain': 'hostunknown',
+  'quota-issues': 'mailboxfull',
+  'inactive-mailbox': 'suspend',
+  'spam-related': 'spamdetected',
+  'policy-related': 'policyviolation',
+  'message-expired': 'expired',
+  'no-answer-from-host': 'expired',
+  'bad-connection': 'networkerror',
+  'routing-errors': 'systemerror',
+  'content-related': 'contenterror',
+  'invalid-sender': 'rejected',
+  'relaying-issues': 'norelaying',
+  'protocol-errors': 'syntaxerror',
+  'virus-related': 'virusdetected',
 };
 
 const FIELD = /^([A-Za-z][A-Za-z0-9-]*):\s*(.*)$/;
@@ -73,13 +89,17 @@ const FIELD = /^([A-Za-z][A-Za-z0-9-]*):\s*(.*)$/;
  * whatever the field order inside it (Facebook and MessageLabs put Final-Recipient last); a group
  * with several Final-Recipient fields (no blank lines) is split at each of them.
  */
-export function parseDeliveryStatus(text: string): { recipients: DecodedRecipient[]; reportingMta: string | null } {
+export function parseDeliveryStatus(text: string): {
+  recipients: DecodedRecipient[];
+  reportingMta: string | null;
+} {
   let reportingMta: string | null = null;
   const recipients: DecodedRecipient[] = [];
   const groups = fieldGroups(text);
   for (const group of groups) {
     const category = groups.flat().find((f) => f.name === 'x-powermta-bouncecategory');
-    if (category && !group.includes(category) && group.some((f) => f.name === 'final-recipient')) group.push(category);
+    if (category && !group.includes(category) && group.some((f) => f.name === 'final-recipient'))
+      group.push(category);
     const finals = group.filter((f) => f.name === 'final-recipient').length;
     if (finals === 0) {
       const mta = group.find((f) => f.name === 'reporting-mta');
@@ -122,7 +142,12 @@ function fieldGroups(text: string): Array<Array<{ name: string; value: string }>
     const match = FIELD.exec(line);
     const last = group[group.length - 1];
     // Folded lines, and diagnostic text some MTAs wrap without indenting.
-    if (last && (/^[ \t]/.test(line) || !match || (last.name === 'diagnostic-code' && !KNOWN.has(match[1]!.toLowerCase()) && !/^x-/i.test(match[1]!)))) {
+    if (
+      last &&
+      (/^[ \t]/.test(line) ||
+        !match ||
+        (last.name === 'diagnostic-code' && !KNOWN.has(match[1]!.toLowerCase()) && !/^x-/i.test(match[1]!)))
+    ) {
       last.value = `${last.value} ${line.trim()}`;
       continue;
     }
@@ -133,9 +158,24 @@ function fieldGroups(text: string): Array<Array<{ name: string; value: string }>
 }
 
 const KNOWN = new Set([
-  'reporting-mta', 'arrival-date', 'received-from-mta', 'final-recipient', 'original-recipient', 'action', 'status',
-  'remote-mta', 'diagnostic-code', 'last-attempt-date', 'will-retry-until', 'x-actual-recipient', 'final-log-id',
-  'original-envelope-id', 'x-display-name', 'x-postfix-sender', 'x-postfix-queue-id', 'dsn-gateway',
+  'reporting-mta',
+  'arrival-date',
+  'received-from-mta',
+  'final-recipient',
+  'original-recipient',
+  'action',
+  'status',
+  'remote-mta',
+  'diagnostic-code',
+  'last-attempt-date',
+  'will-retry-until',
+  'x-actual-recipient',
+  'final-log-id',
+  'original-envelope-id',
+  'x-display-name',
+  'x-postfix-sender',
+  'x-postfix-queue-id',
+  'dsn-gateway',
 ]);
 
 function fromFields(fields: Array<{ name: string; value: string }>): DecodedRecipient | null {
@@ -168,7 +208,11 @@ export function finishRecipient(r: DecodedRecipient): void {
     return;
   }
   r.replyCode ??= findReplyCode(r.diagnostic);
-  r.status = preferStatus(r.status && isStatus(r.status) ? r.status : null, findStatus(r.diagnostic), r.replyCode);
+  r.status = preferStatus(
+    r.status && isStatus(r.status) ? r.status : null,
+    findStatus(r.diagnostic),
+    r.replyCode,
+  );
   r.command ??= findCommand(r.diagnostic);
 }
 

@@ -9,7 +9,12 @@ interface SesNotification {
   bounce?: {
     bounceType?: string;
     bounceSubType?: string;
-    bouncedRecipients?: Array<{ emailAddress?: string; status?: string; action?: string; diagnosticCode?: string }>;
+    bouncedRecipients?: Array<{
+      emailAddress?: string;
+      status?: string;
+      action?: string;
+      diagnosticCode?: string;
+    }>;
     reportingMTA?: string;
   };
   complaint?: { complainedRecipients?: Array<{ emailAddress?: string }>; complaintFeedbackType?: string };
@@ -29,13 +34,21 @@ const SUBTYPES: Readonly<Record<string, BounceReason>> = {
 /** Amazon SES notifications delivered by SNS e-mail: one JSON object in the body. */
 export function decodeAmazonSesJson(message: BounceMessage): DecodeResult | null {
   const body = message.parts.map((p) => decodeText(p.body, p.params['charset'])).join('\n');
-  const start = body.indexOf('{"notificationType"') >= 0 ? body.indexOf('{"notificationType"') : body.indexOf('{"eventType"');
+  const start =
+    body.indexOf('{"notificationType"') >= 0
+      ? body.indexOf('{"notificationType"')
+      : body.indexOf('{"eventType"');
   if (start < 0) return null;
   const end = body.lastIndexOf('}');
   let data: SesNotification;
   try {
     // SNS folds long lines with a newline and a space; unfold before parsing.
-    data = JSON.parse(body.slice(start, end + 1).replace(/\r?\n /g, '').replace(/\r?\n/g, '')) as SesNotification;
+    data = JSON.parse(
+      body
+        .slice(start, end + 1)
+        .replace(/\r?\n /g, '')
+        .replace(/\r?\n/g, ''),
+    ) as SesNotification;
   } catch {
     return null;
   }

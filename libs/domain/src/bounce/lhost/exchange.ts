@@ -1,5 +1,10 @@
 import type { BounceReason } from '../bounce-verdict';
-import { type BounceMessage, type DecodeResult, type DecodedRecipient, findAddress } from '../decoded-recipient';
+import {
+  type BounceMessage,
+  type DecodeResult,
+  type DecodedRecipient,
+  findAddress,
+} from '../decoded-recipient';
 import { textRecipient } from './lhost-helpers';
 
 // Exchange 2000/2003 MSEXCH:IMS error numbers.

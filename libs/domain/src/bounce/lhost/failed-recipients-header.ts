@@ -9,5 +9,9 @@ export function decodeFailedRecipientsHeader(message: BounceMessage): DecodeResu
   if (failed.length === 0) return null;
   const text = reportPart(message.text).replace(/^\s*\*\* Message not delivered \*\*\s*/i, '');
   const paragraph = text.split(/\n\s*\n/).find((p) => p.trim() !== '') ?? text;
-  return { recipients: failed.map((a) => textRecipient(a, paragraph)), reportingMta: null, decodedBy: 'x-failed-recipients' };
+  return {
+    recipients: failed.map((a) => textRecipient(a, paragraph)),
+    reportingMta: null,
+    decodedBy: 'x-failed-recipients',
+  };
 }

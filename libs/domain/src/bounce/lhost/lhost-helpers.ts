@@ -3,7 +3,11 @@ import { finishRecipient } from '../rfc3464';
 import type { BounceReason } from '../bounce-verdict';
 
 /** A recipient with its diagnostic, codes and command read from the text. */
-export function textRecipient(address: string, diagnostic: string | null, preset?: BounceReason | null): DecodedRecipient {
+export function textRecipient(
+  address: string,
+  diagnostic: string | null,
+  preset?: BounceReason | null,
+): DecodedRecipient {
   const r = emptyRecipient(address.toLowerCase());
   r.diagnostic = oneLine(diagnostic);
   r.presetReason = preset ?? null;

@@ -7,8 +7,16 @@ import { reasonFromTable } from './lhost-helpers';
 const QMAIL_MESSAGES: ReadonlyArray<[BounceReason, readonly string[]]> = [
   ['notaccept', ["couldn't find a mail exchanger or ip address"]],
   ['hostunknown', ["sorry, i couldn't find any host named", "sorry, i couldn't find any host by that name"]],
-  ['systemerror', ['unable to contact ldap server', 'ldap server unavailable', 'temporary failure in ldap lookup', 'unable to chdir to maildir']],
-  ['userunknown', ['sorry, no mailbox here by that name', "this address no longer accepts mail"]],
+  [
+    'systemerror',
+    [
+      'unable to contact ldap server',
+      'ldap server unavailable',
+      'temporary failure in ldap lookup',
+      'unable to chdir to maildir',
+    ],
+  ],
+  ['userunknown', ['sorry, no mailbox here by that name', 'this address no longer accepts mail']],
   ['mailboxfull', ['mailbox is full', 'user is over quota', 'quota exceeded']],
   ['rejected', ['sender was rejected']],
   ['networkerror', ['unable to connect to', "sorry, i wasn't able to establish an smtp connection"]],
@@ -30,10 +38,14 @@ const EXIM_MESSAGES: ReadonlyArray<[BounceReason, readonly string[]]> = [
  * more specific (a `Remote host said:` answer goes to the generic tables).
  */
 export function decodeQmailExim(message: BounceMessage): DecodeResult | null {
-  const isQmail = /This is the qmail-send program|qmail-send|I'm afraid I wasn't able to deliver your message/i.test(message.text);
+  const isQmail =
+    /This is the qmail-send program|qmail-send|I'm afraid I wasn't able to deliver your message/i.test(
+      message.text,
+    );
   const isExim =
-    /created automatically by mail delivery software|could not be delivered to one or more of its/i.test(message.text) ||
-    /^Mail (?:delivery failed|failure)/i.test(message.subject);
+    /created automatically by mail delivery software|could not be delivered to one or more of its/i.test(
+      message.text,
+    ) || /^Mail (?:delivery failed|failure)/i.test(message.subject);
   if (!isQmail && !isExim) return null;
   let report = reportPart(message.text);
   report = report.replace(/^\s*(\S+@\S+) <([^>\s]+@[^>\s]+)>:/gm, '  <$2>:');

@@ -1,12 +1,20 @@
-import { type BounceMessage, type DecodeResult, type DecodedRecipient, findAddress } from '../decoded-recipient';
+import {
+  type BounceMessage,
+  type DecodeResult,
+  type DecodedRecipient,
+  findAddress,
+} from '../decoded-recipient';
 import { textRecipient } from './lhost-helpers';
 
 /** DragonFly Mail Agent: "There was an error delivering your mail to <addr>." then the answer. */
 export function decodeDragonFly(message: BounceMessage): DecodeResult | null {
-  const match = /error delivering your mail to <([^>]+)>\.\s*\n\s*\n([\s\S]*?)(?:\n\s*\n|$)/i.exec(message.text);
+  const match = /error delivering your mail to <([^>]+)>\.\s*\n\s*\n([\s\S]*?)(?:\n\s*\n|$)/i.exec(
+    message.text,
+  );
   if (!match) return null;
   const r = textRecipient(match[1]!, match[2]!);
-  if (/did not like our (RCPT TO|MAIL FROM|DATA)/i.test(match[2]!)) r.command = /RCPT/i.test(match[2]!) ? 'RCPT' : r.command;
+  if (/did not like our (RCPT TO|MAIL FROM|DATA)/i.test(match[2]!))
+    r.command = /RCPT/i.test(match[2]!) ? 'RCPT' : r.command;
   return { recipients: [r], reportingMta: null, decodedBy: 'dragonfly' };
 }
 
@@ -17,7 +25,10 @@ export function decodeMailMarshal(message: BounceMessage): DecodeResult | null {
       message.text,
     );
   if (!match) return null;
-  const addresses = match[2]!.split(/\s+/).map((a) => findAddress(a)).filter((a): a is string => !!a);
+  const addresses = match[2]!
+    .split(/\s+/)
+    .map((a) => findAddress(a))
+    .filter((a): a is string => !!a);
   return {
     recipients: addresses.map((a) => textRecipient(a, match[1]!)),
     reportingMta: /Reporting-MTA:\s*<([^>]+)>/i.exec(message.text)?.[1] ?? null,
@@ -75,7 +86,9 @@ export function decodeV5Sendmail(message: BounceMessage): DecodeResult | null {
 
 /** "The following recipients returned permanent errors: addr. Reason: ... [554 5.4.6 text]". */
 export function decodeInlineErrors(message: BounceMessage): DecodeResult | null {
-  const match = /recipients returned (?:permanent|temporary) errors:\s*(\S+?)\.?\s+Reason:\s*(.*)/i.exec(message.text);
+  const match = /recipients returned (?:permanent|temporary) errors:\s*(\S+?)\.?\s+Reason:\s*(.*)/i.exec(
+    message.text,
+  );
   if (!match) return null;
   const address = findAddress(match[1]);
   if (!address) return null;
