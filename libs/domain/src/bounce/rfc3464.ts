@@ -9,7 +9,7 @@ import {
 import type { BounceReason } from './bounce-verdict';
 import { decodeText, type MimePart, walkParts } from './mime-walker';
 import { findCommand } from './reason-classifier';
-import { commandFor } from './smtp-command';
+import { commandFor, paragraphFor } from './smtp-command';
 import { findReplyCode, findStatus, isStatus, preferStatus } from './status-code';
 
 /**
@@ -33,7 +33,15 @@ export function decodeRfc3464(message: BounceMessage, raw: string): DecodeResult
   if (blocks.length === 0) return null;
   const result = parseDeliveryStatus(blocks.join('\n\n'));
   if (result.recipients.length === 0) return null;
-  for (const r of result.recipients) r.command ??= commandFor(message.text, r.recipient);
+  for (const r of result.recipients) {
+    r.command ??= commandFor(message.text, r.recipient);
+    // No Diagnostic-Code: the human-readable part usually says what happened to this address.
+    if (!r.diagnostic && r.action !== 'delivered' && r.action !== 'relayed' && r.action !== 'expanded') {
+      r.diagnostic = oneLine(paragraphFor(message.text, r.recipient));
+      r.replyCode ??= findReplyCode(r.diagnostic);
+      r.status = preferStatus(r.status, findStatus(r.diagnostic), r.replyCode);
+    }
+  }
   return { ...result, decodedBy: 'rfc3464' };
 }
 

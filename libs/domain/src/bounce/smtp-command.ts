@@ -37,3 +37,19 @@ function normalise(word: string): string {
   if (upper.startsWith('DATA')) return 'DATA';
   return upper.split(' ')[0]!;
 }
+
+/** The human-readable paragraph about one recipient (the lines after its address, to a blank line). */
+export function paragraphFor(text: string, recipient: string): string | null {
+  const lines = text.split(/\r?\n/);
+  const needle = recipient.toLowerCase();
+  const at = lines.findIndex((l) => l.toLowerCase().includes(needle));
+  if (at < 0) return null;
+  const out: string[] = [];
+  const rest = lines[at]!.slice(lines[at]!.toLowerCase().indexOf(needle) + needle.length).replace(/^[>:.\s]+/, '');
+  if (rest) out.push(rest);
+  for (let i = at + 1; i < lines.length && i < at + 12; i++) {
+    if (lines[i]!.trim() === '') break;
+    out.push(lines[i]!.trim());
+  }
+  return out.length > 0 ? out.join(' ') : null;
+}

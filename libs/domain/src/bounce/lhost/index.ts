@@ -4,7 +4,8 @@ import { decodeExchange2003 } from './exchange';
 import { decodeFailedRecipientsHeader } from './failed-recipients-header';
 import { decodeGoogle } from './google';
 import { decodeDomino, decodeNotes } from './lotus';
-import { decodeQmailExim } from './qmail-exim';
+import { decodeExim } from './exim';
+import { decodeQmail } from './qmail';
 import {
   decodeApacheJames,
   decodeDragonFly,
@@ -20,7 +21,8 @@ export type LhostDecoder = (message: BounceMessage, raw: string) => DecodeResult
 export const LHOST_DECODERS: readonly LhostDecoder[] = [
   decodeAmazonSesJson,
   decodeGoogle,
-  decodeQmailExim,
+  decodeQmail,
+  decodeExim,
   decodeExchange2003,
   decodeDomino,
   decodeNotes,
