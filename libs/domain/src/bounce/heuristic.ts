@@ -54,7 +54,7 @@ export function excludedAddresses(message: BounceMessage): Set<string> {
 }
 
 const ADDRESS_LINE =
-  /^\s*(?:[-*]\s*)?(?:(?:Recipient|Original-Recipient|Address):\s*)?(?:"[^"]*"\s*)?<?([^\s<>"@]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})>?(?:\.\.\.)?\s*:?\s*(.*)$/;
+  /^\s*(?:[-*]\s*)?(?:(?:Recipient|Original-Recipient|Address):\s*)?(?:"[^"@]*"\s*)?"?<?([^\s<>"@]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})>?"?(?:\.\.\.)?\s*:?\s*(.*)$/;
 
 /** Address-led paragraphs: `addr:` / `<addr>:` / `  addr` followed by its error lines. */
 export function recipientsInText(report: string, excluded: ReadonlySet<string>): DecodedRecipient[] {

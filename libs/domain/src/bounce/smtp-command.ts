@@ -45,7 +45,10 @@ export function paragraphFor(text: string, recipient: string): string | null {
   const at = lines.findIndex((l) => l.toLowerCase().includes(needle));
   if (at < 0) return null;
   const out: string[] = [];
-  const rest = lines[at]!.slice(lines[at]!.toLowerCase().indexOf(needle) + needle.length).replace(/^[>:.\s]+/, '');
+  const rest = lines[at]!.slice(lines[at]!.toLowerCase().indexOf(needle) + needle.length).replace(
+    /^[>:.\s]+/,
+    '',
+  );
   if (rest) out.push(rest);
   for (let i = at + 1; i < lines.length && i < at + 12; i++) {
     if (lines[i]!.trim() === '') break;

@@ -16,24 +16,46 @@ const MESSAGES: ReadonlyArray<[BounceReason, readonly string[]]> = [
   ['hostunknown', ["sorry, i couldn't find any host "]],
   ['mailboxfull', ['disk quota exceeded']],
   ['mesgtoobig', ['message size exceeds fixed maximum message size:']],
-  ['networkerror', ["sorry, i wasn't able to establish an smtp connection", "sorry. although i'm listed as a best-preference mx or a for that host"]],
+  [
+    'networkerror',
+    [
+      "sorry, i wasn't able to establish an smtp connection",
+      "sorry. although i'm listed as a best-preference mx or a for that host",
+    ],
+  ],
   ['notaccept', ["sorry, i couldn't find a mail exchanger or ip address"]],
   ['systemfull', ['requested action not taken: mailbox unavailable (not enough free space)']],
   ['userunknown', ['no mailbox here by that name']],
   ['exceedlimit', ['the message exeeded the maximum size the user accepts']],
-  ['suspend', ['mailaddress is administrativly disabled', 'mailaddress is administrativley disabled', 'mailaddress is administratively disabled', 'mailaddress is administrativeley disabled']],
+  [
+    'suspend',
+    [
+      'mailaddress is administrativly disabled',
+      'mailaddress is administrativley disabled',
+      'mailaddress is administratively disabled',
+      'mailaddress is administrativeley disabled',
+    ],
+  ],
   [
     'systemerror',
     [
-      'bad interpreter: no such file or directory', 'system error', 'unable to', 'automatic homedir creator crashed',
-      'illegal value in ldap attribute', 'ldap attribute is not given but mandatory', 'timeout while performing search on ldap server',
-      'too many results returned but needs to be unique', 'permanent error while executing qmail-forward',
-      'temporary error in automatic homedir creation', 'temporary error while executing qmail-forward',
+      'bad interpreter: no such file or directory',
+      'system error',
+      'unable to',
+      'automatic homedir creator crashed',
+      'illegal value in ldap attribute',
+      'ldap attribute is not given but mandatory',
+      'timeout while performing search on ldap server',
+      'too many results returned but needs to be unique',
+      'permanent error while executing qmail-forward',
+      'temporary error in automatic homedir creation',
+      'temporary error while executing qmail-forward',
       'temporary failure in ldap lookup',
     ],
   ],
 ];
-const START = /Hi\. This is the qmail|He\/Her is not |unable to deliver your message to the following addresses|Su mensaje no pudo ser entregado|Sorry, we were unable to deliver your message to the following address|This is the machine generated message from mail service|This is the mail delivery agent at|Unable to deliver message to the following address|Unfortunately, your mail was not delivered to the following address:|Your mail message to the following address|Your message to the following addresses/i;
+const START =
+  /Hi\. This is the qmail|He\/Her is not |unable to deliver your message to the following addresses|Su mensaje no pudo ser entregado|Sorry, we were unable to deliver your message to the following address|This is the machine generated message from mail service|This is the mail delivery agent at|Unable to deliver message to the following address|Unfortunately, your mail was not delivered to the following address:|Your mail message to the following address|Your message to the following addresses/i;
 
 /**
  * qmail ("Hi. This is the qmail-send program at ...") and its clones: `<addr>:` paragraphs with
@@ -53,7 +75,10 @@ export function decodeQmail(message: BounceMessage): DecodeResult | null {
       r.presetReason = 'blocked';
       continue;
     }
-    if (text.includes(' does not like recipient.') && text.includes('this message has been in the queue too long.')) {
+    if (
+      text.includes(' does not like recipient.') &&
+      text.includes('this message has been in the queue too long.')
+    ) {
       r.presetReason = 'onhold';
       continue;
     }

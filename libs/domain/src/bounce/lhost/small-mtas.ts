@@ -52,7 +52,7 @@ export function decodeApacheJames(message: BounceMessage): DecodeResult | null {
 }
 
 /**
- * Sendmail V5 / old SMTP transcripts: `>>> MAIL From:` / `<<< 550 answer` / `554 <addr>... text`.
+ * Sendmail session transcripts without a DSN part (V5 and later): `>>> MAIL From:` / `<<< 550 answer` / `554 <addr>... text`.
  * The remote answer (`<<<`) is the diagnostic; the command before it is kept.
  */
 export function decodeV5Sendmail(message: BounceMessage): DecodeResult | null {
@@ -74,14 +74,17 @@ export function decodeV5Sendmail(message: BounceMessage): DecodeResult | null {
       answer = got[1]!;
       continue;
     }
-    const failed = /^\s*(\d{3}) <?([^\s<>]+@[^\s<>.]+(?:\.[^\s<>.]+)+)>?\.\.\. (.*)$/.exec(line);
+    const failed =
+      /^\s*(\d{3})(?: [245]\.\d{1,3}\.\d{1,3})? <?([^\s<>]+@[^\s<>.]+(?:\.[^\s<>.]+)+)>?\.\.\. (.*)$/.exec(
+        line,
+      );
     if (failed) {
       const r = textRecipient(failed[2]!, answer ?? `${failed[1]} ${failed[3]}`);
       r.command = command;
       recipients.push(r);
     }
   }
-  return recipients.length > 0 ? { recipients, reportingMta: null, decodedBy: 'v5sendmail' } : null;
+  return recipients.length > 0 ? { recipients, reportingMta: null, decodedBy: 'sendmail' } : null;
 }
 
 /** "The following recipients returned permanent errors: addr. Reason: ... [554 5.4.6 text]". */
