@@ -16,7 +16,6 @@ export function decodeAutoReply(message: BounceMessage): DecodeResult | null {
     headerValue(message.headers, 'x-autoreply') !== null ||
     headerValue(message.headers, 'x-autorespond') !== null ||
     /auto_reply/i.test(headerValue(message.headers, 'precedence') ?? '') ||
-    headerValue(message.headers, 'x-auto-response-suppress') !== null ||
     AUTO_SUBJECT.test(message.subject);
   if (!signals) return null;
   if (DAEMON_FROM.test(message.from)) return null;

@@ -33,7 +33,10 @@ const SUBTYPES: Readonly<Record<string, BounceReason>> = {
 
 /** Amazon SES notifications delivered by SNS e-mail: one JSON object in the body. */
 export function decodeAmazonSesJson(message: BounceMessage): DecodeResult | null {
-  const body = message.parts.map((p) => decodeText(p.body, p.params['charset'])).join('\n');
+  const body = message.parts
+    .filter((p) => p.contentType.startsWith('text/') || p.contentType === 'application/json')
+    .map((p) => decodeText(p.body, p.params['charset']))
+    .join('\n');
   const start =
     body.indexOf('{"notificationType"') >= 0
       ? body.indexOf('{"notificationType"')
