@@ -1,5 +1,6 @@
 import type { BounceReason } from './bounce-verdict';
 import type { DecodedRecipient } from './decoded-recipient';
+import { googleReason } from './remote-host-google';
 
 /**
  * Providers whose answers mean something specific that generic keyword tables get wrong. A rule
@@ -9,6 +10,8 @@ import type { DecodedRecipient } from './decoded-recipient';
  */
 interface RemoteHostRule {
   name: string;
+  /** A table keyed by phrase and codes (Google's documented answers). */
+  answers?: (text: string, replyCode: string | null, status: string | null) => BounceReason | null;
   host: RegExp;
   /** Also match on the recipient's domain (for providers whose bounces name no remote host). */
   byRecipientDomain?: boolean;
@@ -22,6 +25,7 @@ const RULES: readonly RemoteHostRule[] = [
   {
     name: 'google',
     host: /(?:google|gmail|googlemail)\.com$|aspmx\.l\.google\.com/,
+    answers: googleReason,
     phrases: [
       ['networkerror', ["dns type 'mx' lookup of", 'dns error: ']],
       ['notcompliantrfc', ['messages with multiple addresses in from:', 'rfc 5322 compliant']],
