@@ -1,6 +1,7 @@
 import type { BounceReason } from './bounce-verdict';
 import type { DecodedRecipient } from './decoded-recipient';
 import { googleReason } from './remote-host-google';
+import { microsoftReason } from './remote-host-microsoft';
 
 /**
  * Providers whose answers mean something specific that generic keyword tables get wrong. A rule
@@ -11,7 +12,12 @@ import { googleReason } from './remote-host-google';
 interface RemoteHostRule {
   name: string;
   /** A table keyed by phrase and codes (Google's documented answers). */
-  answers?: (text: string, replyCode: string | null, status: string | null) => BounceReason | null;
+  answers?: (
+    text: string,
+    replyCode: string | null,
+    status: string | null,
+    original: string,
+  ) => BounceReason | null;
   host: RegExp;
   /** Also match on the recipient's domain (for providers whose bounces name no remote host). */
   byRecipientDomain?: boolean;
@@ -35,6 +41,7 @@ const RULES: readonly RemoteHostRule[] = [
   {
     name: 'microsoft',
     host: /(?:outlook|hotmail|office365|protection\.outlook|live|msn)\.com$/,
+    answers: microsoftReason,
     statuses: {
       '5.4.316': 'expired',
       '4.4.316': 'expired',
