@@ -103,9 +103,29 @@ const RULES: readonly RemoteHostRule[] = [
   },
   {
     name: 'yahoo',
-    host: /(?:yahoo|yahoodns|yahoo-inc|aol)\.(?:com|net)$/,
+    host: /(?:yahoo|yahoodns|yahoo-inc|yahooinc|aol)\.(?:com|net|co\.jp)$/,
     phrases: [
-      ['rejected', ['temporarily deferred due to unexpected volume or user complaints']],
+      ['authfailure', ['yahoo requires all senders to authenticate with either spf or dkim']],
+      [
+        'blocked',
+        [" because the ip is in spamhaus's list;", 'not accepted from ip addresses on spamhaus xbl'],
+      ],
+      ['norelaying', ['relaying denied for ']],
+      ['notcompliantrfc', ['headers are not rfc compliant']],
+      ['policyviolation', ['not accepted for policy reasons']],
+      [
+        'rejected',
+        [
+          'temporarily deferred due to unexpected volume or user complaints',
+          'due to unresolvable rfc.5321 domain',
+          ' will be permanently deferred',
+        ],
+      ],
+      ['speeding', ['user is receiving mail too quickly']],
+      ['suspend', [' is no longer valid.', 'this mailbox is disabled']],
+      ['syntaxerror', ['syntax error in parameters or arguments']],
+      ['toomanyconn', ['max message per connection reached']],
+      ['userunknown', ["dd this user doesn't have a ", 'mailbox not found']],
       ['notaccept', ['type=mx: malformed or unexpected name server reply']],
     ],
   },
@@ -131,7 +151,11 @@ const RULES: readonly RemoteHostRule[] = [
 
 /** The provider's reason for this recipient, or null when no provider rule applies. */
 export function remoteHostReason(r: DecodedRecipient, reportingMta: string | null): BounceReason | null {
-  const hosts = [r.remoteMta, reportingMta].filter((h): h is string => !!h).map((h) => h.toLowerCase());
+  // Text bounces name the remote host in the answer: "host mx.example.net[192.0.2.1] said:".
+  const fromText = /\bhost ([a-z0-9][a-z0-9.-]+\.[a-z]{2,})\s*\[/i.exec(r.diagnostic ?? '')?.[1] ?? null;
+  const hosts = [r.remoteMta ?? fromText, reportingMta]
+    .filter((h): h is string => !!h)
+    .map((h) => h.toLowerCase());
   const domain = r.recipient.split('@')[1] ?? '';
   const text = (r.diagnostic ?? '').toLowerCase();
   for (const rule of RULES) {
