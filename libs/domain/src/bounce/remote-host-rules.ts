@@ -130,6 +130,38 @@ const RULES: readonly RemoteHostRule[] = [
     ],
   },
   {
+    name: 'aol',
+    host: /aol\.(?:com|jp)$/,
+    phrases: [
+      ['hostunknown', ['host or domain name not found']],
+      ['notaccept', ['type=mx: malformed or unexpected name server reply']],
+    ],
+  },
+  {
+    name: 'apple',
+    host: /(?:icloud|me|mac|apple)\.com$/,
+    phrases: [
+      ['authfailure', ['s dmarc policy', 'blocked for failing both spf and dkim autentication checks']],
+      [
+        'blocked',
+        [
+          'rejected due to having a domain present in the spamhaus',
+          'rejected due to listing in spamhaus',
+          'blocked - see https://support.proofpoint.com/dnsbl-lookup',
+          'not accepting connections',
+        ],
+      ],
+      ['hasmoved', ['recipient no longer on server']],
+      ['mailboxfull', ['user is over quota']],
+      ['norelaying', ['relay access denied']],
+      ['notaccept', ['host/domain does not accept mail']],
+      ['policyviolation', ['due to local policy']],
+      ['rejected', ['sender address rejected']],
+      ['speeding', ['due to excessive volume']],
+      ['userunknown', ['inactive email address', 'user does not exist', 'unknown or illegal alias']],
+    ],
+  },
+  {
     name: 'messagelabs',
     host: /messagelabs\.com$/,
     phrases: [
@@ -161,6 +193,8 @@ export function remoteHostReason(r: DecodedRecipient, reportingMta: string | nul
   for (const rule of RULES) {
     if (!hosts.some((h) => rule.host.test(h)) && !(rule.byRecipientDomain && rule.host.test(domain)))
       continue;
+    const answer = rule.answers?.(text, r.replyCode, r.status, r.diagnostic ?? '');
+    if (answer) return answer;
     for (const [reason, phrases] of rule.phrases ?? [])
       if (phrases.some((p) => text.includes(p))) return reason;
     if (r.status && rule.statuses?.[r.status]) return rule.statuses[r.status]!;
