@@ -94,6 +94,34 @@ describe('parseBounce', () => {
     expect(recipient?.hardBounce).toBe(hard);
   });
 
+  it('a delivery report naming no recipient is still a bounce, with no recipients (matched later by VERP)', () => {
+    const raw = Buffer.from(
+      [
+        'From: MAILER-DAEMON@mx.example.net',
+        'Subject: Undelivered Mail Returned to Sender',
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="b2"',
+        '',
+        '--b2',
+        'Content-Type: text/plain',
+        '',
+        'Your message could not be delivered.',
+        '',
+        '--b2',
+        'Content-Type: text/rfc822-headers',
+        '',
+        'Message-ID: <row-77@example.org>',
+        'Subject: Your ticket',
+        '',
+        '--b2--',
+        '',
+      ].join('\r\n'),
+    );
+    const verdict = parseBounce(raw);
+    expect(verdict.kind).toBe('bounce');
+    expect(verdict.recipients).toEqual([]);
+    expect(verdict.original.messageId).toBe('row-77@example.org');
+  });
+
   it('a success DSN is delivery-success, not a bounce', () => {
     expect(parseBounce(dsn('2.1.5', '250 2.1.5 Ok', 'delivered')).kind).toBe('delivery-success');
   });

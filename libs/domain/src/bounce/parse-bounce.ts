@@ -69,7 +69,18 @@ function parse(raw: string): BounceVerdict {
     if (decoded && decoded.recipients.length > 0) break;
     decoded = null;
   }
-  if (!decoded) return { ...NOT_BOUNCE, original: { ...NOT_BOUNCE.original } };
+  if (!decoded) {
+    // A delivery report we cannot read a recipient from is still a bounce: the worker can match it
+    // by its VERP return path or the quoted Message-ID.
+    if (!looksLikeBounce(message)) return { ...NOT_BOUNCE, original: { ...NOT_BOUNCE.original } };
+    return {
+      kind: 'bounce',
+      recipients: [],
+      reportingMta: null,
+      original: findOriginal(message, raw),
+      decodedBy: 'unrecognised',
+    };
+  }
 
   const seen = new Set<string>();
   const recipients: BounceRecipientVerdict[] = [];
@@ -107,4 +118,20 @@ function kindOf(reasons: string[]): BounceKind {
   if (reasons.every((r) => r === 'vacation')) return 'auto-reply';
   if (reasons.every((r) => r === 'delivered')) return 'delivery-success';
   return 'bounce';
+}
+
+const DAEMON_SENDER = /^(?:mailer-daemon|postmaster|mail-daemon)@/i;
+const BOUNCE_SUBJECT =
+  /undeliver|returned mail|delivery (?:status notification|failure|has failed)|failure notice|mail delivery failed|non-?delivery/i;
+
+/** Clearly a bounce even without a readable recipient: a DSN, or a mailer daemon's failure notice. */
+function looksLikeBounce(message: BounceMessage): boolean {
+  const type = headerValue(message.headers, 'content-type') ?? '';
+  if (/multipart\/report/i.test(type) && /report-type\s*=\s*"?delivery-status/i.test(type)) return true;
+  // Headers alone can lie (a test message from "Mailer-Daemon"): the text must talk about delivery too.
+  return (
+    DAEMON_SENDER.test(message.from) &&
+    BOUNCE_SUBJECT.test(message.subject) &&
+    /deliver|recipient|could not be sent|returned to sender|permanent error/i.test(message.text)
+  );
 }
