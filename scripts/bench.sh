@@ -5,4 +5,5 @@ cd "$(dirname "$0")/.."
 bash scripts/provision.sh
 export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
 npx nx run-many -t build --outputStyle=static
+node bench/dist/bounce-parse-bench.js
 node bench/dist/pipeline-bench.js "$@"

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { migrateCommand } from '@twe/persistence';
 
+import { runBounce } from './bounce-command';
 import { runDemo } from './demo';
 import { inspectCommand } from './inspect-command';
 
@@ -9,6 +10,10 @@ const commands: Record<string, { summary: string; run: (args: string[]) => Promi
   demo: {
     summary: 'run the whole system on sample mail and print the tickets and notifications',
     run: runDemo,
+  },
+  bounce: {
+    summary: "print the bounce parser's verdict for one message file as JSON (twe bounce <file.eml>)",
+    run: runBounce,
   },
   inspect: {
     summary: "print the engine's view of one message file as JSON (twe inspect <file.eml>)",

@@ -1,7 +1,7 @@
 import { LockMode } from '@mikro-orm/core';
 import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { Injectable, Logger } from '@nestjs/common';
-import { addressDomain, BounceKind, normalizeAddress, type BounceVerdict } from '@twe/domain';
+import { addressDomain, BounceKind, normalizeAddress, parseBounce, type BounceVerdict } from '@twe/domain';
 import { parseMessage, type ParsedInbound } from '@twe/mail';
 import {
   BounceRecordKind,
@@ -17,7 +17,6 @@ import {
 } from '@twe/persistence';
 
 import { emailRowClues, orderedClues } from './bounce-email-match';
-import { parseBounce } from './bounce-parser';
 
 export interface BounceOutcome {
   /** The verdict kind, or `missing` (no such row) / `skipped` (already handled). */

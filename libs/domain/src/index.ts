@@ -20,3 +20,7 @@ export type { FetchBackoffPolicy } from './fetch-backoff';
 export { DEFAULT_FETCH_BACKOFF, fetchBackoffMs, fetchBackoffUntil } from './fetch-backoff';
 export type { QuotedReplySplit } from './quoted-reply';
 export { splitQuotedReply } from './quoted-reply';
+export { parseBounce } from './bounce/parse-bounce';
+export { classifyReason } from './bounce/reason-classifier';
+export type { ReasonEvidence } from './bounce/reason-classifier';
+export { isHardBounce } from './bounce/hard-bounce';
