@@ -49,7 +49,7 @@ export function orderedClues(
 }
 
 /** Parsers give Message-IDs with or without angle brackets; email_queue stores `<id@domain>`. */
-function angleMessageId(value: string | null): string | null {
+export function angleMessageId(value: string | null): string | null {
   const bare = value?.trim().replace(/^<|>$/gu, '').trim() ?? '';
   return bare === '' || /[\s<>]/u.test(bare) ? null : `<${bare}>`;
 }

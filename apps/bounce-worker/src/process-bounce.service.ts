@@ -16,7 +16,7 @@ import {
   type NewBounceRecord,
 } from '@twe/persistence';
 
-import { emailRowClues, orderedClues } from './bounce-email-match';
+import { angleMessageId, emailRowClues, orderedClues } from './bounce-email-match';
 
 export interface BounceOutcome {
   /** The verdict kind, or `missing` (no such row) / `skipped` (already handled). */
@@ -68,7 +68,13 @@ export class ProcessBounceService {
     const verdict = parseBounce(inbound.raw);
     const parsed = await parseMessage(inbound.raw).catch(() => null);
     const match = await this.findEmailRow(em, inbound.raw, verdict, parsed);
-    const records = recordsFor(inbound.id, verdict, parsed, match);
+    // A bounce whose report names no readable recipient (the parser still calls it a bounce) is about
+    // the address the matched email went to: VERP makes that exact even when the bounce quotes nothing.
+    const sentTo =
+      verdict.kind === BounceKind.Bounce && verdict.recipients.length === 0 && match !== null
+        ? await this.firstRecipientOf(em, match.emailQueueId)
+        : null;
+    const records = recordsFor(inbound.id, verdict, parsed, match, sentTo);
     const recorded = await recordBounces(em, records);
 
     inbound.state = InboundState.Processed;
@@ -87,6 +93,11 @@ export class ProcessBounceService {
       emailQueueId: match?.emailQueueId ?? null,
       undeliverableContactIds: recorded.undeliverableContactIds,
     };
+  }
+
+  private async firstRecipientOf(em: EntityManager, emailQueueId: number): Promise<string | null> {
+    const row = await em.findOne(EmailQueue, { id: emailQueueId }, { fields: ['toAddresses'] });
+    return normalizeAddress(row?.toAddresses.split(',')[0]) ?? null;
   }
 
   private async findEmailRow(
@@ -119,12 +130,14 @@ function recordsFor(
   verdict: BounceVerdict,
   parsed: ParsedInbound | null,
   match: { emailQueueId: number; by: BounceEmailMatch } | null,
+  sentTo: string | null,
 ): NewBounceRecord[] {
   const common = {
     inboundMessageId,
     source: BounceSource.Dsn,
     reportingMta: verdict.reportingMta,
-    originalMessageId: verdict.original.messageId,
+    // Stored as `<id@domain>`, like email_queue.message_id and ticket_log.message_id.
+    originalMessageId: angleMessageId(verdict.original.messageId),
     originalSubject: verdict.original.subject,
     emailQueueId: match?.emailQueueId ?? null,
     emailMatchedBy: match?.by ?? null,
@@ -149,12 +162,13 @@ function recordsFor(
     {
       ...common,
       kind,
-      recipient: normalizeAddress(parsed?.fromAddress) ?? '',
+      recipient: sentTo ?? normalizeAddress(parsed?.fromAddress) ?? '',
       status: null,
       replyCode: null,
       reason: kind === BounceRecordKind.AutoReply ? 'vacation' : 'undefined',
       hardBounce: false,
-      diagnostic: null,
+      diagnostic:
+        sentTo === null ? null : 'The bounce names no recipient; this is the address the email was sent to',
     },
   ];
 }

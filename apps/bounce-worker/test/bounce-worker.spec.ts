@@ -230,6 +230,38 @@ describe('bounce.process', () => {
     expect((await emailRow(email.id)).status).toBe(EmailStatus.Bounced);
   });
 
+  it('pins a bounce that names no recipient on the address its VERP-matched email went to', async () => {
+    const email = await sentEmail('carol@customer.example');
+    // A bare non-delivery notice: no report part, no quoted original, no address in the text.
+    const raw = Buffer.from(
+      [
+        `Delivered-To: bounces+${email.id}@${BOUNCE_DOMAIN}`,
+        'From: MAILER-DAEMON@mx9.customer.example',
+        `To: bounces+${email.id}@${BOUNCE_DOMAIN}`,
+        'Subject: Undeliverable mail',
+        'Message-ID: <ndr-bare@mx9.customer.example>',
+        'Auto-Submitted: auto-replied',
+        'Content-Type: text/plain; charset=us-ascii',
+        '',
+        'Your message could not be delivered. The mail system gave up.',
+        '',
+      ].join('\r\n'),
+    );
+    const inboundId = await capture(raw);
+    // The parser reads it as a bounce (MAILER-DAEMON, "could not be delivered") without a recipient.
+    expect(await processJob(inboundId)).toMatchObject({ result: 'bounce', emailQueueId: email.id });
+    const rows = await bouncesOf(inboundId);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      kind: 'bounce',
+      recipient: 'carol@customer.example',
+      emailMatchedBy: 'verp',
+    });
+    expect(rows[0].diagnostic).toBe(
+      'The bounce names no recipient; this is the address the email was sent to',
+    );
+  });
+
   it('records one row per failed recipient and leaves contacts of soft bounces deliverable', async () => {
     const email = await sentEmail('carol@customer.example, dave@customer.example');
     await orm.em
