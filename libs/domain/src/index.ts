@@ -11,3 +11,6 @@ export { findSubjectTag, formatTaggedSubject } from './subject-tag';
 export { isTicketStatus, statusAfterCustomerReply, TICKET_STATUSES, TicketStatus } from './ticket-status';
 export type { BounceRecipientVerdict, BounceReason, BounceVerdict } from './bounce/bounce-verdict';
 export { BOUNCE_REASONS, BounceKind } from './bounce/bounce-verdict';
+export { decodeEncodedWords } from './encoded-words';
+export type { LoopGuardContext, LoopGuardMessage, LoopGuardVerdict, MachineMailKind } from './loop-guard';
+export { detectLoopRisk, LOOP_HEADER } from './loop-guard';
