@@ -10,7 +10,10 @@ import {
 
 import { InboundProcessProcessor } from './inbound-process.processor';
 import { OutboundRequeueSweeper } from './outbound-requeue.sweeper';
+import { NotificationPlanner } from './notification-planner.service';
 import { ProcessInboundMessageService } from './process-inbound-message.service';
+import { SaveTableWriter } from './save-table-writer.service';
+import { ThreadResolver } from './thread-resolver.service';
 
 /** ticket-processor: consumes `inbound.process`, produces `outbound.send`. */
 @Module({
@@ -22,6 +25,9 @@ import { ProcessInboundMessageService } from './process-inbound-message.service'
   ],
   providers: [
     appConfigProvider,
+    ThreadResolver,
+    NotificationPlanner,
+    SaveTableWriter,
     ProcessInboundMessageService,
     InboundProcessProcessor,
     OutboundRequeueSweeper,

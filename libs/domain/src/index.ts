@@ -14,3 +14,12 @@ export { BOUNCE_REASONS, BounceKind } from './bounce/bounce-verdict';
 export { decodeEncodedWords } from './encoded-words';
 export type { LoopGuardContext, LoopGuardMessage, LoopGuardVerdict, MachineMailKind } from './loop-guard';
 export { detectLoopRisk, LOOP_HEADER } from './loop-guard';
+export type { NotificationContent, NotificationDraft, NotifiedType } from './notification-email';
+export {
+  childThreadIndex,
+  formatMailbox,
+  newMessageId,
+  notificationDrafts,
+  notificationText,
+  replyReferences,
+} from './notification-email';
