@@ -1,7 +1,9 @@
 import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { Injectable, Logger } from '@nestjs/common';
-import { classifySmtpError } from '@twe/domain';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { AppConfig } from '@twe/config';
+import { classifySmtpError, LOOP_HEADER } from '@twe/domain';
 import { Attachment, EmailPurpose, EmailQueue, EmailStatus } from '@twe/persistence';
+import { APP_CONFIG } from '@twe/runtime';
 import type Mail from 'nodemailer/lib/mailer';
 
 import { SmtpTransportHolder } from './smtp-transport.provider';
@@ -35,6 +37,7 @@ export class SendEmailService {
   constructor(
     private readonly orm: MikroORM,
     private readonly smtp: SmtpTransportHolder,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async send(emailQueueId: number, options: { finalAttempt: boolean }): Promise<SendResult> {
@@ -144,9 +147,14 @@ export class SendEmailService {
       references: email.references ?? undefined,
       // RFC 3834: notifications are machine mail; well-behaved responders (out-of-office) do not answer
       // them, which keeps the helpdesk out of reply loops. Staff responses are human mail.
-      headers: automatic
-        ? { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' }
-        : undefined,
+      headers: {
+        ...(automatic ? { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' } : {}),
+        // Outlook threads by Thread-Index; echoed (with a child block) from the message we answer.
+        ...(email.threadIndex ? { 'Thread-Index': email.threadIndex } : {}),
+        // Marks every email we send: if one comes back into a helpdesk mailbox (an alias forwarding
+        // to it, a robot copying headers), the processor knows it is our own and stays quiet.
+        [LOOP_HEADER]: this.config.MESSAGE_ID_DOMAIN,
+      },
       attachments: email.attachmentIds
         .map((id) => byId.get(id))
         .filter((file): file is Attachment => file !== undefined)
