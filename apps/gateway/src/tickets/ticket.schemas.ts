@@ -105,3 +105,22 @@ export const ticketRefs = {
   page: apiSchema('TicketPage', ticketPageSchema, 'output'),
   detail: apiSchema('TicketDetail', ticketDetailSchema, 'output'),
 };
+
+export const reassignTicketSchema = z.strictObject({
+  ticketTypeId: z.int().min(1).max(2_147_483_647),
+});
+export type ReassignTicketInput = z.output<typeof reassignTicketSchema>;
+
+export const reassignResultSchema = z.object({
+  ticketId: z.int(),
+  ticketTypeId: z.int(),
+  kind: z.enum(KINDS),
+  /** email_queue rows of the notification (admin, forward address), queued for sending. */
+  emailQueueIds: z.array(z.int()),
+});
+export type ReassignResultDto = z.infer<typeof reassignResultSchema>;
+
+export const reassignRefs = {
+  body: apiSchema('ReassignTicket', reassignTicketSchema, 'input'),
+  result: apiSchema('ReassignTicketResult', reassignResultSchema, 'output'),
+};
