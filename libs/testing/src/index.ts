@@ -21,3 +21,5 @@ export {
 export type { PipelineScenario, ScenarioOptions } from './pipeline-scenario';
 export { launchServices, repoRoot, SERVICE_NAMES } from './service-launcher';
 export type { LaunchOptions, RunningSystem, ServiceName } from './service-launcher';
+export { composeMail } from './compose-mail';
+export type { ComposeOptions } from './compose-mail';
