@@ -94,6 +94,20 @@ describe('POST /api/tickets/:id/reassign', () => {
       expect(await outboundQueue.getJob(jobId.outbound(row.id))).toBeDefined();
     }
     expect(emails.rows.map((row) => row.id)).toEqual(response.body.emailQueueIds);
+
+    // The ticket detail shows the type now; the status history is unchanged (reassigning is no status change).
+    const detail = await gateway.request('GET', `/api/tickets/${ticketId}`);
+    expect(detail.body).toMatchObject({
+      kind: 'normal',
+      type: { id: supportTypeId },
+      previousTicketId: null,
+      statusChanges: [],
+    });
+    expect(detail.body.logs[0]).toMatchObject({
+      threadingNote: null,
+      machineMail: null,
+      notificationNote: null,
+    });
   });
 
   it('refuses a second reassignment (409): the notification is never queued twice', async () => {
