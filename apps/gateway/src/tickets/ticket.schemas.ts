@@ -88,12 +88,9 @@ export const ticketLogSchema = z.object({
   }),
   textBody: z.string().nullable(),
   inboundMessageId: z.int().nullable(),
-  threadingNote: z
-    .string()
-    .nullable()
-    .meta({
-      description: 'Why the message was threaded this way (copied tag, closed ticket, other address).',
-    }),
+  threadingNote: z.string().nullable().meta({
+    description: 'Why the message was threaded this way (copied tag, closed ticket, other address).',
+  }),
   machineMail: z
     .string()
     .nullable()
@@ -119,12 +116,9 @@ export const statusChangeSchema = z.object({
 export const ticketDetailSchema = ticketSummarySchema.extend({
   contact: z.object({ id: z.int(), email: z.string(), name: z.string().nullable() }).nullable(),
   errorReason: z.string().nullable(),
-  previousTicketId: z
-    .int()
-    .nullable()
-    .meta({
-      description: 'The closed ticket this one continues (the customer wrote again after it was closed).',
-    }),
+  previousTicketId: z.int().nullable().meta({
+    description: 'The closed ticket this one continues (the customer wrote again after it was closed).',
+  }),
   statusChanges: z.array(statusChangeSchema),
   logs: z.array(ticketLogSchema),
 });

@@ -10,7 +10,9 @@ export class Migration20261204050000Threading extends Migration {
     this.addSql(
       `create table "ticket_status_change" ("id" serial primary key, "ticket_id" int not null, "from_status" text check ("from_status" in ('New', 'Open', 'Pending', 'Resolved', 'Closed')) null, "to_status" text check ("to_status" in ('New', 'Open', 'Pending', 'Resolved', 'Closed')) not null, "cause" text not null, "ticket_log_id" int null, "changed_at" timestamptz not null default now());`,
     );
-    this.addSql(`create index "ticket_status_change_ticket_id_index" on "ticket_status_change" ("ticket_id");`);
+    this.addSql(
+      `create index "ticket_status_change_ticket_id_index" on "ticket_status_change" ("ticket_id");`,
+    );
     this.addSql(
       `alter table "ticket_status_change" add constraint "ticket_status_change_ticket_id_foreign" foreign key ("ticket_id") references "ticket" ("id") on update cascade on delete cascade;`,
     );
