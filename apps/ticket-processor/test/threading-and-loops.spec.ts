@@ -248,6 +248,40 @@ describe('threading', () => {
     expect(log.threadingNote).toContain('addressed to sales@helpdesk.example.com');
   });
 
+  it('threads a tagged reply of the customer sent to an address of no type instead of making it invalid', async () => {
+    const first = await enquiry('uma@customer.example');
+    const [log, ...others] = await run(
+      composeMail({
+        from: 'uma@customer.example',
+        to: 'old-helpdesk@helpdesk.example.com',
+        subject: `Re: [Support #${first.ticket.id}-${first.id}] Printer`,
+        messageId: '<uma-reply@customer.example>',
+      }),
+    );
+    expect(others).toHaveLength(0);
+    expect(log.ticket.id).toBe(first.ticket.id);
+    expect(log.threadingNote).toBe(
+      `Threaded by tag [Support #${first.ticket.id}-${first.id}]: the sender takes part in the ticket; the message was addressed to no ticket type`,
+    );
+  });
+
+  it('does not reopen a Resolved ticket when the staff answer by email, and does not notify the author', async () => {
+    const first = await enquiry('vera@customer.example');
+    await setStatus(first.ticket.id, TicketStatus.Resolved);
+    const [log] = await run(
+      composeMail({
+        from: 'admin@helpdesk.example.com',
+        to: 'support@helpdesk.example.com',
+        subject: `Re: [Support #${first.ticket.id}-${first.id}] Printer`,
+        messageId: '<staff-answer@helpdesk.example.com>',
+      }),
+    );
+    expect(log.ticket.id).toBe(first.ticket.id);
+    expect((await ticket(first.ticket.id)).status).toBe(TicketStatus.Resolved);
+    // Only the forward address is told; the admin wrote it.
+    expect((await emailsOf(log)).map((email) => email.toAddresses)).toEqual(['archive@helpdesk.example.com']);
+  });
+
   it('threads a reply-all without a tag by the Message-ID of a message we received', async () => {
     const first = await enquiry('leo@customer.example', 'mia@customer.example, ned@customer.example');
     const [log] = await run(
