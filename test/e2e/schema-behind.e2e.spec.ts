@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { migrationsList } from '@twe/persistence';
-
 import {
   createTestDatabase,
   repoRoot,

@@ -1,6 +1,7 @@
 import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { Injectable, Logger } from '@nestjs/common';
-import { classifySmtpError, extractAddresses, OUTBOUND_EMAIL_ID_HEADER } from '@twe/domain';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { AppConfig } from '@twe/config';
+import { classifySmtpError, extractAddresses, LOOP_HEADER, OUTBOUND_EMAIL_ID_HEADER } from '@twe/domain';
 import {
   Attachment,
   EmailPurpose,
@@ -8,6 +9,7 @@ import {
   EmailStatus,
   findUndeliverableRecipient,
 } from '@twe/persistence';
+import { APP_CONFIG } from '@twe/runtime';
 import type Mail from 'nodemailer/lib/mailer';
 
 import { recordRecipientRejections } from './recipient-rejections';
@@ -44,6 +46,7 @@ export class SendEmailService {
     private readonly orm: MikroORM,
     private readonly smtp: SmtpTransportHolder,
     private readonly returnPath: ReturnPathService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async send(emailQueueId: number, options: { finalAttempt: boolean }): Promise<SendResult> {
@@ -199,6 +202,11 @@ export class SendEmailService {
       headers: {
         [OUTBOUND_EMAIL_ID_HEADER]: String(email.id),
         ...(automatic ? { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' } : {}),
+        // Outlook threads by Thread-Index; echoed (with a child block) from the message we answer.
+        ...(email.threadIndex ? { 'Thread-Index': email.threadIndex } : {}),
+        // Marks every email we send: if one comes back into a helpdesk mailbox (an alias forwarding
+        // to it, a robot copying headers), the processor knows it is our own and stays quiet.
+        [LOOP_HEADER]: this.config.MESSAGE_ID_DOMAIN,
       },
       attachments: email.attachmentIds
         .map((id) => byId.get(id))

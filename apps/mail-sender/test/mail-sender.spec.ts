@@ -244,6 +244,7 @@ describe('mail-sender (outbound.send)', () => {
   it('sends a queued row with our Message-ID, threading headers and byte-equal attachments', async () => {
     const email = await queuedEmail('admin@helpdesk.example.com', {
       attachmentIds: files.map((file) => file.id),
+      threadIndex: 'AdqKJ8o3dGqgSlW+QfOPbeGZWnT9NgAAAAAA',
     });
     await enqueueOutboundSend(outboundQueue, { emailQueueId: email.id });
 
@@ -262,6 +263,9 @@ describe('mail-sender (outbound.send)', () => {
     });
     expect(mail.parsed.text).toContain('The printer is jammed.');
     expect(mail.parsed.headers.get('auto-submitted')).toBe('auto-generated');
+    expect(mail.parsed.headers.get('thread-index')).toBe('AdqKJ8o3dGqgSlW+QfOPbeGZWnT9NgAAAAAA');
+    // Our own mail coming back is recognised by this header (value: MESSAGE_ID_DOMAIN).
+    expect(mail.parsed.headers.get('x-twe-loop')).toBe(process.env.MESSAGE_ID_DOMAIN ?? 'twe.example.com');
     const received = mail.parsed.attachments.map((file) => ({
       filename: file.filename,
       contentType: file.contentType,

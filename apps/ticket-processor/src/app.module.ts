@@ -10,7 +10,10 @@ import {
 
 import { InboundProcessProcessor } from './inbound-process.processor';
 import { OutboundRequeueSweeper } from './outbound-requeue.sweeper';
+import { NotificationPlanner } from './notification-planner.service';
 import { ProcessInboundMessageService } from './process-inbound-message.service';
+import { SaveTableWriter } from './save-table-writer.service';
+import { ThreadResolver } from './thread-resolver.service';
 import { TicketsIngestProcessor } from './tickets-ingest.processor';
 
 /** ticket-processor: consumes `inbound.process` and `tickets.ingest`, produces `outbound.send`. */
@@ -28,6 +31,9 @@ import { TicketsIngestProcessor } from './tickets-ingest.processor';
   ],
   providers: [
     appConfigProvider,
+    ThreadResolver,
+    NotificationPlanner,
+    SaveTableWriter,
     ProcessInboundMessageService,
     InboundProcessProcessor,
     OutboundRequeueSweeper,

@@ -3,21 +3,24 @@ import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AppConfig } from '@twe/config';
 import {
-  detectAutoReply,
-  findSubjectTag,
-  formatTaggedSubject,
+  detectLoopRisk,
+  extractAddresses,
   matchTicketTypes,
   normalizeAddress,
   statusAfterCustomerReply,
+  type LoopGuardVerdict,
   type TicketStatus as DomainTicketStatus,
 } from '@twe/domain';
-import { MessageParseError, parseMessage, parseMessageHeaders, type ParsedInbound } from '@twe/mail';
-// A winmail.dat is stored followed by the files unpacked from it (docs/decisions/0025).
-import { ticketFiles } from '@twe/mail';
+import {
+  MessageParseError,
+  parseMessage,
+  parseMessageHeaders,
+  ticketFiles,
+  type ParsedInbound,
+} from '@twe/mail';
 import {
   Attachment,
   Contact,
-  EmailPurpose,
   EmailQueue,
   InboundMessage,
   InboundState,
@@ -31,8 +34,11 @@ import {
 import { APP_CONFIG } from '@twe/runtime';
 
 import { routesToBounceWorker } from './bounce-routing';
-import { formatMailbox, newMessageId, notificationText, replyReferences } from './notification-email';
-import { ticketProcessorSettings } from './ticket-processor.settings';
+import { clip, dbText, unique, WIDTH } from './db-values';
+import { NotificationPlanner } from './notification-planner.service';
+import { SaveTableWriter } from './save-table-writer.service';
+import { ThreadResolver } from './thread-resolver.service';
+import { changeTicketStatus } from './ticket-status-recorder';
 
 export type InboundResult =
   /** The row is gone (nothing to do). */
@@ -66,10 +72,14 @@ interface NewLog {
   attachments: Attachment[];
 }
 
-// Column widths of the schema (varchar lengths); longer values from hostile or broken mail are cut
-// instead of failing the whole message.
-const WIDTH = { address: 320, name: 300, messageId: 998, filename: 500, contentType: 255, contentId: 998 };
-const MAX_INT4 = 2_147_483_647;
+/** Where one copy of the message goes: a type (or the invalid bucket) and the ticket it continues. */
+interface Target {
+  type: TicketType | null;
+  /** null: a new ticket. */
+  ticket: Ticket | null;
+  /** Why it was threaded this way, when that is worth telling the staff. */
+  note: string | null;
+}
 
 /**
  * Turns one captured message into tickets, logs and queued notifications, in one transaction:
@@ -82,6 +92,9 @@ export class ProcessInboundMessageService {
   constructor(
     private readonly orm: MikroORM,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly threads: ThreadResolver,
+    private readonly notifications: NotificationPlanner,
+    private readonly saveTable: SaveTableWriter,
   ) {}
 
   async process(inboundMessageId: number): Promise<InboundOutcome> {
@@ -163,66 +176,30 @@ export class ProcessInboundMessageService {
       sender !== null && sender.length <= WIDTH.address
         ? await this.findOrCreateContact(em, sender, parsed.fromName)
         : null;
-    const quietReason = this.notificationSuppression(parsed, sender, allTypes);
+    const machine = detectLoopRisk(
+      { headers: parsed.headers, fromAddress: parsed.fromAddress, messageId: parsed.messageId },
+      {
+        ownMessageIdDomain: this.config.MESSAGE_ID_DOMAIN,
+        ownAddresses: allTypes.map((type) => type.emailTo),
+      },
+    );
 
     if (parsed.messageId !== null) {
       // Two copies of one message processed at the same moment would both miss each other in
       // findDuplicate; this lock (held until commit) makes the second wait and then see the first.
       await em.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [parsed.messageId]);
     }
+
+    const plan = await this.planTargets(em, parsed, sender, matched);
     const created: NewLog[] = [];
     const duplicates: TicketLog[] = [];
-    const targets: Array<TicketType | null> = matched.length > 0 ? matched : [null];
-    for (const type of targets) {
-      const duplicate = await this.findDuplicate(em, parsed, inbound, type);
+    for (const target of plan) {
+      const duplicate = await this.findDuplicate(em, parsed, inbound, target.type);
       if (duplicate !== null) {
         duplicates.push(duplicate);
         continue;
       }
-      let ticket = type === null ? null : await this.findThreadTicket(em, parsed, type);
-      if (ticket !== null) {
-        const next = statusAfterCustomerReply(ticket.status as DomainTicketStatus);
-        if (next === null) {
-          // Closed is final: the message starts a new ticket instead of reviving the old one.
-          ticket = null;
-        } else {
-          ticket.status = next as TicketStatus;
-          ticket.updatedAt = new Date();
-        }
-      }
-      const newTicket = ticket === null;
-      if (ticket === null) {
-        ticket = new Ticket({
-          type,
-          kind: type === null ? TicketKind.Invalid : TicketKind.Normal,
-          subject: ticketSubject(parsed.subject),
-          contact,
-        });
-        em.persist(ticket);
-      }
-      const log = this.inboundLog(em, ticket, inbound, parsed);
-      if (type !== null) {
-        // SPEC §4.4: the receiver of the notification is recorded on the log.
-        log.receiverEmail = clip(type.adminEmail, WIDTH.address);
-        log.receiverName = clip(type.name, WIDTH.name);
-        const adminAddress = normalizeAddress(type.adminEmail);
-        log.receiverContact = adminAddress ? await em.findOne(Contact, { email: adminAddress }) : null;
-      }
-      const attachments = ticketFiles(parsed).map((file) => {
-        const attachment = new Attachment({
-          ticketLog: log,
-          filename: file.filename === null ? null : clip(dbText(file.filename), WIDTH.filename),
-          contentType: clip(dbText(file.contentType), WIDTH.contentType),
-          size: file.size,
-          sha256: file.sha256,
-          content: file.content,
-        });
-        attachment.contentId = file.contentId === null ? null : clip(dbText(file.contentId), WIDTH.contentId);
-        attachment.inline = file.inline;
-        em.persist(attachment);
-        return attachment;
-      });
-      created.push({ type, ticket, log, newTicket, attachments });
+      created.push(await this.addLog(em, inbound, parsed, target, { contact, sender, machine }));
     }
 
     if (created.length === 0) {
@@ -233,29 +210,225 @@ export class ProcessInboundMessageService {
       return outcome('duplicate');
     }
 
-    // Ids are needed for the subject tag.
+    // Ids are needed for the subject tag and the save table.
     await em.flush();
-    const emails: EmailQueue[] = [];
     for (const entry of created) {
-      if (entry.type === null) continue;
-      if (quietReason !== null) {
-        this.logger.log(
-          { inboundMessageId: inbound.id, ticketId: entry.ticket.id, reason: quietReason },
-          'No notification for an automatic message',
-        );
-        continue;
+      if (entry.type !== null && entry.newTicket && entry.type.saveTable !== null) {
+        await this.saveTable.write(em, entry.type, entry.ticket, {
+          from: parsed.fromAddress === null ? null : dbText(parsed.fromAddress),
+          subject: parsed.subject === null ? null : dbText(parsed.subject),
+          body: parsed.text === null ? null : dbText(parsed.text),
+        });
       }
-      emails.push(...this.notifications(em, entry as NewLog & { type: TicketType }, parsed, sender));
     }
+    const emails = await this.queueNotifications(em, inbound, parsed, sender, machine.machine, created);
     this.markProcessed(inbound);
     await em.flush();
 
     return {
-      result: matched.length > 0 ? 'tickets' : 'invalid',
+      result: created.some((entry) => entry.type !== null) ? 'tickets' : 'invalid',
       ticketIds: unique(created.map((entry) => entry.ticket.id)),
       logIds: created.map((entry) => entry.log.id),
       emailQueueIds: emails.map((email) => email.id),
     };
+  }
+
+  /**
+   * Where the message goes: per matched type (or the invalid bucket) an existing ticket (tag of a
+   * participant, then References), else a new one. A participant's tagged reply sent to another
+   * address (another type's, or none of ours) goes to the tagged ticket only.
+   */
+  private async planTargets(
+    em: EntityManager,
+    parsed: ParsedInbound,
+    sender: string | null,
+    matched: TicketType[],
+  ): Promise<Target[]> {
+    const tag = await this.threads.resolveTag(em, parsed.subject, sender);
+    if (tag.kind === 'participant' && !matched.some((type) => type.id === tag.ticket.type!.id)) {
+      const addressed =
+        matched.length > 0 ? matched.map((type) => type.emailTo).join(', ') : 'no ticket type';
+      return [
+        {
+          type: tag.ticket.type!,
+          ticket: tag.ticket,
+          note: `Threaded by tag [${tag.tag.workflowTag} #${tag.tag.ticketId}-${tag.tag.logId}]: the sender takes part in the ticket; the message was addressed to ${addressed}`,
+        },
+      ];
+    }
+    if (matched.length === 0) {
+      const note =
+        tag.kind === 'stranger'
+          ? `Tag [${tag.tag.workflowTag} #${tag.tag.ticketId}-${tag.tag.logId}] names ticket #${tag.ticket.id}, but the sender does not take part in it`
+          : null;
+      return [{ type: null, ticket: null, note }];
+    }
+    const targets: Target[] = [];
+    for (const type of matched) {
+      const tagged = tag.kind === 'participant' || tag.kind === 'stranger' ? tag : null;
+      if (tagged !== null && tagged.ticket.type!.id === type.id) {
+        if (tagged.kind === 'participant') {
+          targets.push({ type, ticket: tagged.ticket, note: null });
+          continue;
+        }
+        // A copied or forwarded tag: the stranger gets a ticket of their own, noted for the staff.
+        targets.push({
+          type,
+          ticket: null,
+          note: `Tag [${tagged.tag.workflowTag} #${tagged.tag.ticketId}-${tagged.tag.logId}] names ticket #${tagged.ticket.id}, but the sender does not take part in it: new ticket`,
+        });
+        continue;
+      }
+      const referenced = await this.threads.findByReferences(em, parsed, type);
+      const note =
+        tag.kind === 'invalid'
+          ? `Tag [${tag.tag.workflowTag} #${tag.tag.ticketId}-${tag.tag.logId}] ignored: ${tag.reason}`
+          : null;
+      targets.push({ type, ticket: referenced, note });
+    }
+    return targets;
+  }
+
+  /** One inbound log on the target's ticket (continued or new), with its status consequences. */
+  private async addLog(
+    em: EntityManager,
+    inbound: InboundMessage,
+    parsed: ParsedInbound,
+    target: Target,
+    context: { contact: Contact | null; sender: string | null; machine: LoopGuardVerdict },
+  ): Promise<NewLog> {
+    const { type } = target;
+    let ticket = target.ticket === null ? null : await this.successor(em, target.ticket);
+    const notes = target.note === null ? [] : [target.note];
+    let previous: Ticket | null = null;
+    let reopen: TicketStatus | null = null;
+    if (ticket !== null && !context.machine.machine && !this.isStaff(type, context.sender)) {
+      const next = statusAfterCustomerReply(ticket.status as DomainTicketStatus);
+      if (next === null) {
+        // Closed is final: the message starts a new ticket linked to the closed one.
+        notes.push(`Ticket #${ticket.id} is closed: new ticket`);
+        previous = ticket;
+        ticket = null;
+      } else {
+        reopen = next as TicketStatus;
+      }
+    }
+    const newTicket = ticket === null;
+    if (ticket === null) {
+      ticket = new Ticket({
+        type,
+        kind: type === null ? TicketKind.Invalid : TicketKind.Normal,
+        subject: ticketSubject(parsed.subject),
+        contact: context.contact,
+      });
+      ticket.previousTicket = previous;
+      em.persist(ticket);
+    }
+    const log = this.inboundLog(em, ticket, inbound, parsed);
+    log.threadingNote = notes.length > 0 ? notes.join('; ') : null;
+    log.machineMail = context.machine.machine
+      ? `${context.machine.kinds.join(', ')}: ${context.machine.reasons.join('; ')}`
+      : null;
+    if (newTicket) {
+      const cause = previous === null ? 'new message' : `new message after ticket #${previous.id} was closed`;
+      changeTicketStatus(em, ticket, TicketStatus.New, cause, log, null);
+    } else if (reopen !== null) {
+      changeTicketStatus(
+        em,
+        ticket,
+        reopen,
+        `customer reply from ${context.sender ?? 'an unknown sender'}`,
+        log,
+      );
+    }
+    if (type !== null) {
+      // SPEC §4.4: the receiver of the notification is recorded on the log.
+      log.receiverEmail = clip(type.adminEmail, WIDTH.address);
+      log.receiverName = clip(type.name, WIDTH.name);
+      const adminAddress = normalizeAddress(type.adminEmail);
+      log.receiverContact = adminAddress ? await em.findOne(Contact, { email: adminAddress }) : null;
+    }
+    // A winmail.dat is stored followed by the files unpacked from it (docs/decisions/0025).
+    const attachments = ticketFiles(parsed).map((file) => {
+      const attachment = new Attachment({
+        ticketLog: log,
+        filename: file.filename === null ? null : clip(dbText(file.filename), WIDTH.filename),
+        contentType: clip(dbText(file.contentType), WIDTH.contentType),
+        size: file.size,
+        sha256: file.sha256,
+        content: file.content,
+      });
+      attachment.contentId = file.contentId === null ? null : clip(dbText(file.contentId), WIDTH.contentId);
+      attachment.inline = file.inline;
+      em.persist(attachment);
+      return attachment;
+    });
+    return { type, ticket, log, newTicket, attachments };
+  }
+
+  /**
+   * A closed ticket that was already continued by a newer one: later replies to the old thread go
+   * to the newest open continuation instead of opening yet another ticket.
+   */
+  private async successor(em: EntityManager, ticket: Ticket): Promise<Ticket> {
+    let current = ticket;
+    for (let hops = 0; hops < 10 && current.status === TicketStatus.Closed; hops++) {
+      const next = await em.findOne(Ticket, { previousTicket: current.id }, { orderBy: { id: 'desc' } });
+      if (next === null) break;
+      current = next;
+    }
+    return current;
+  }
+
+  /** The type's own staff writing (an admin answering a notification) neither reopens nor is notified. */
+  private isStaff(type: TicketType | null, sender: string | null): boolean {
+    if (type === null || sender === null) return false;
+    return normalizeAddress(type.adminEmail) === sender || normalizeAddress(type.emailForward) === sender;
+  }
+
+  /**
+   * Notifications of the new logs, unless the message is machine mail (no notification, forward or
+   * reply: that is how loops start) or its sender is past the hourly cap. Either way the log says why.
+   */
+  private async queueNotifications(
+    em: EntityManager,
+    inbound: InboundMessage,
+    parsed: ParsedInbound,
+    sender: string | null,
+    machine: boolean,
+    created: NewLog[],
+  ): Promise<EmailQueue[]> {
+    const emails: EmailQueue[] = [];
+    const typed = created.filter((entry): entry is NewLog & { type: TicketType } => entry.type !== null);
+    if (typed.length === 0) return emails;
+    if (machine) {
+      for (const entry of typed) entry.log.notificationNote = 'No notification: machine mail';
+      this.logger.log(
+        {
+          inboundMessageId: inbound.id,
+          ticketIds: typed.map((entry) => entry.ticket.id),
+          reason: typed[0].log.machineMail,
+        },
+        'No notification for an automatic message',
+      );
+      return emails;
+    }
+    let remaining = await this.notifications.remainingForSender(em, sender);
+    for (const entry of typed) {
+      if (remaining <= 0) {
+        entry.log.notificationNote = `No notification: ${sender} reached the cap of ${this.config.NOTIFICATION_CAP_PER_SENDER_PER_HOUR} notified messages per hour`;
+        this.logger.warn(
+          { inboundMessageId: inbound.id, ticketId: entry.ticket.id, sender },
+          'Notification cap reached for the sender',
+        );
+        continue;
+      }
+      remaining--;
+      const built = this.notifications.build(em, entry, parsed, sender);
+      if (built.length === 0) entry.log.notificationNote = 'No notification: written by the staff address';
+      emails.push(...built);
+    }
+    return emails;
   }
 
   private async errorTicket(
@@ -306,50 +479,6 @@ export class ProcessInboundMessageService {
   }
 
   /**
-   * The ticket this message continues, for one matched type: a subject tag is trusted only when the
-   * ticket exists, the log belongs to that ticket, the tag word is the type's and the ticket is of
-   * this type (`[Support #123-999]` is easily forged). Without a valid tag, In-Reply-To/References
-   * pointing at one of our own outbound Message-IDs (random, so only known to its recipients) also
-   * thread the message.
-   */
-  private async findThreadTicket(
-    em: EntityManager,
-    parsed: ParsedInbound,
-    type: TicketType,
-  ): Promise<Ticket | null> {
-    const tag = findSubjectTag(parsed.subject);
-    if (
-      tag !== null &&
-      tagWord(tag.workflowTag) === tagWord(type.workflowTag) &&
-      // Tags may carry up to 15 digits; PostgreSQL would reject such an id for an int column and
-      // abort the transaction.
-      tag.ticketId <= MAX_INT4 &&
-      tag.logId <= MAX_INT4
-    ) {
-      const log = await em.findOne(
-        TicketLog,
-        { id: tag.logId, ticket: tag.ticketId },
-        { populate: ['ticket'] },
-      );
-      if (log !== null && log.ticket.type?.id === type.id) return log.ticket;
-    }
-
-    const referenced = unique([parsed.inReplyTo, ...[...parsed.references].reverse()].filter(isString)).slice(
-      0,
-      20,
-    );
-    if (referenced.length > 0) {
-      const ours = await em.findOne(
-        EmailQueue,
-        { messageId: { $in: referenced }, ticket: { type: type.id } },
-        { populate: ['ticket'], orderBy: { id: 'desc' } },
-      );
-      if (ours?.ticket) return ours.ticket;
-    }
-    return null;
-  }
-
-  /**
    * The same message delivered twice (two MX hosts, a re-sent copy, a mailbox that got it twice)
    * has the same Message-ID and sender: the first copy's log stands for both.
    */
@@ -367,31 +496,12 @@ export class ProcessInboundMessageService {
         fromAddress: clip(dbText(parsed.fromAddress), WIDTH.address),
         direction: LogDirection.Inbound,
         inboundMessage: { $ne: inbound.id },
-        ticket: type === null ? { type: null, kind: TicketKind.Invalid } : { type: type.id },
+        // A copy that matches no type here (a second mailbox, a copy dragged elsewhere) is a
+        // duplicate of the message wherever it is already logged.
+        ...(type === null ? {} : { ticket: { type: type.id } }),
       },
       { orderBy: { id: 'asc' } },
     );
-  }
-
-  /**
-   * Why no notification may be sent for this message, or null. Auto-replies, bounces and list mail
-   * (RFC 3834 & co.) and mail the engine sent itself would otherwise start notification loops:
-   * out-of-office -> notification -> out-of-office... The message is still logged on its ticket.
-   */
-  private notificationSuppression(
-    parsed: ParsedInbound,
-    sender: string | null,
-    types: TicketType[],
-  ): string | null {
-    const verdict = detectAutoReply(parsed.headers);
-    if (verdict.isAutoReply) return `automatic message (${verdict.reasons.join('; ')})`;
-    if (parsed.messageId?.toLowerCase().endsWith(`@${this.config.MESSAGE_ID_DOMAIN.toLowerCase()}>`)) {
-      return 'sent by this engine (Message-ID)';
-    }
-    if (sender !== null && types.some((type) => normalizeAddress(type.emailTo) === sender)) {
-      return 'sent from a ticket type address';
-    }
-    return null;
   }
 
   private inboundLog(
@@ -415,63 +525,10 @@ export class ProcessInboundMessageService {
     log.bodyHtml = parsed.html === null ? null : dbText(parsed.html);
     log.bodyTextNew = parsed.bodyTextNew == null ? null : dbText(parsed.bodyTextNew);
     log.quotedText = parsed.quotedText == null ? null : dbText(parsed.quotedText);
+    log.participants = unique(
+      [parsed.fromAddress, ...parsed.to, ...parsed.cc].flatMap((address) => extractAddresses(address)),
+    ).filter((address) => address.length <= WIDTH.address);
     return log;
-  }
-
-  /** One row to the admin email, one to the email-forward address; never to the message's author. */
-  private notifications(
-    em: EntityManager,
-    entry: NewLog & { type: TicketType },
-    parsed: ParsedInbound,
-    sender: string | null,
-  ): EmailQueue[] {
-    const { type, ticket, log } = entry;
-    const subject = formatTaggedSubject(
-      { workflowTag: type.workflowTag, ticketId: ticket.id, logId: log.id },
-      parsed.subject,
-    );
-    const bodyText = notificationText({
-      ticketId: ticket.id,
-      typeName: type.name,
-      newTicket: entry.newTicket,
-      fromAddress: parsed.fromAddress,
-      fromName: parsed.fromName,
-      date: parsed.date,
-      subject: parsed.subject,
-      text: parsed.text,
-      attachmentNames: entry.attachments.map((attachment) => attachment.filename),
-      quoteMaxChars: ticketProcessorSettings.notificationQuoteMaxChars,
-    });
-    const recipients: Array<{ purpose: EmailPurpose; address: string }> = [
-      { purpose: EmailPurpose.Notification, address: type.adminEmail },
-    ];
-    if (type.emailForward) recipients.push({ purpose: EmailPurpose.Forward, address: type.emailForward });
-
-    const emails: EmailQueue[] = [];
-    const seen = new Set<string>();
-    for (const recipient of recipients) {
-      const address = normalizeAddress(recipient.address);
-      if (address === null || seen.has(address)) continue;
-      seen.add(address);
-      // Staff answering a notification by email must not be notified of their own message.
-      if (address === sender) continue;
-      const email = new EmailQueue({
-        purpose: recipient.purpose,
-        fromAddress: formatMailbox(type.name, type.emailTo),
-        toAddresses: recipient.address.trim(),
-        subject: dbText(subject),
-        messageId: newMessageId(this.config.MESSAGE_ID_DOMAIN),
-      });
-      em.persist(email);
-      email.ticket = ticket;
-      email.ticketLog = log;
-      email.bodyText = dbText(bodyText);
-      email.attachmentIds = entry.attachments.map((attachment) => attachment.id);
-      email.inReplyTo = parsed.messageId ? clip(dbText(parsed.messageId), WIDTH.messageId) : null;
-      email.references = replyReferences(parsed.references, parsed.messageId);
-      emails.push(email);
-    }
-    return emails;
   }
 
   private markProcessed(inbound: InboundMessage): void {
@@ -487,26 +544,4 @@ function outcome(result: InboundResult): InboundOutcome {
 function ticketSubject(subject: string | null): string {
   const trimmed = subject?.trim() ?? '';
   return trimmed === '' ? '(no subject)' : dbText(trimmed);
-}
-
-/** Tag words compare case-insensitively and with white space runs collapsed (clients fold them). */
-function tagWord(word: string): string {
-  return word.trim().replace(/\s+/gu, ' ').toLowerCase();
-}
-
-/** PostgreSQL text cannot hold NUL characters; broken mail has them. */
-function dbText(value: string): string {
-  return value.includes('\u0000') ? value.replaceAll('\u0000', '') : value;
-}
-
-function clip(value: string, length: number): string {
-  return value.length > length ? value.slice(0, length) : value;
-}
-
-function unique<T>(values: T[]): T[] {
-  return [...new Set(values)];
-}
-
-function isString(value: string | null): value is string {
-  return typeof value === 'string';
 }

@@ -314,18 +314,23 @@ describe('ticket-processor (inbound.process)', () => {
   it('adds a reply with a valid tag to the same ticket and reopens it', async () => {
     const em = orm.em.fork();
     await em.nativeUpdate(Ticket, { id: firstTicketId }, { status: TicketStatus.Resolved });
+    // The customer of the first ticket answers (a tag from anyone else makes a new ticket).
     const raw = edit(
-      readMailFixture('syn-01-re-tag.eml'),
-      /\[Support #123-789\]/g,
-      `[Support #${firstTicketId}-${firstLogId}]`,
+      edit(
+        readMailFixture('syn-01-re-tag.eml'),
+        /\[Support #123-789\]/g,
+        `[Support #${firstTicketId}-${firstLogId}]`,
+      ),
+      /alice@example\.com/g,
+      'doug@example.com',
     );
     const id = await captureAndRun(raw);
 
     const [log] = await logsOf(id);
     expect(log.ticket.id).toBe(firstTicketId);
     expect(log.ticket.status).toBe(TicketStatus.Open);
-    expect(log.ticket.contact?.email).toBe('doug@example.com'); // the ticket keeps its contact
-    expect(log.fromAddress).toBe('alice@example.com');
+    expect(log.ticket.contact?.email).toBe('doug@example.com');
+    expect(log.fromAddress).toBe('doug@example.com');
     const emails = await emailsOf(log);
     expect(emails.map((email) => email.subject)).toEqual([
       `[Support #${firstTicketId}-${log.id}] RE: Printer on floor 3 is jammed`,
@@ -476,14 +481,21 @@ describe('ticket-processor (inbound.process)', () => {
   });
 
   it('keeps an out-of-office reply on its ticket but sends no notification for it', async () => {
+    // The customer's out-of-office answering a message on the ticket.
     const raw = edit(
-      readMailFixture('syn-17-oof-with-tag.eml'),
-      '[Support #123-789]',
-      `[Support #${firstTicketId}-${firstLogId}]`,
+      edit(
+        readMailFixture('syn-17-oof-with-tag.eml'),
+        '[Support #123-789]',
+        `[Support #${firstTicketId}-${firstLogId}]`,
+      ),
+      /alice@example\.com/g,
+      'doug@example.com',
     );
     const [log] = await logsOf(await captureAndRun(raw));
     expect(log.ticket.id).toBe(firstTicketId);
     expect(await emailsOf(log)).toHaveLength(0);
+    expect(log.machineMail).toContain('Auto-Submitted: auto-replied');
+    expect(log.notificationNote).toBe('No notification: machine mail');
   });
 
   it('makes one ticket for a message delivered twice (same Message-ID and sender)', async () => {

@@ -90,12 +90,22 @@ export const smtpEnvSchema = z.object({
   MESSAGE_ID_DOMAIN: z.string().default('twe.example.com'),
 });
 
+export const notificationEnvSchema = z.object({
+  /**
+   * At most this many notifications per sender address per hour; later messages are still logged on
+   * their tickets, with the suppression noted. One misbehaving robot cannot flood the admins.
+   * 0 disables notifications for everyone (logging goes on).
+   */
+  NOTIFICATION_CAP_PER_SENDER_PER_HOUR: z.coerce.number().int().min(0).default(10),
+});
+
 export const appEnvSchema = nodeEnvSchema
   .extend(databaseEnvSchema.shape)
   .extend(redisEnvSchema.shape)
   .extend(secretEnvSchema.shape)
   .extend(httpEnvSchema.shape)
   .extend(fetchEnvSchema.shape)
-  .extend(smtpEnvSchema.shape);
+  .extend(smtpEnvSchema.shape)
+  .extend(notificationEnvSchema.shape);
 
 export type AppConfig = z.infer<typeof appEnvSchema>;

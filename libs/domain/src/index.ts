@@ -24,3 +24,15 @@ export { parseBounce } from './bounce/parse-bounce';
 export { classifyReason } from './bounce/reason-classifier';
 export type { ReasonEvidence } from './bounce/reason-classifier';
 export { isHardBounce } from './bounce/hard-bounce';
+export { decodeEncodedWords } from './encoded-words';
+export type { LoopGuardContext, LoopGuardMessage, LoopGuardVerdict, MachineMailKind } from './loop-guard';
+export { detectLoopRisk, LOOP_HEADER } from './loop-guard';
+export type { NotificationContent, NotificationDraft, NotifiedType } from './notification-email';
+export {
+  childThreadIndex,
+  formatMailbox,
+  newMessageId,
+  notificationDrafts,
+  notificationText,
+  replyReferences,
+} from './notification-email';

@@ -8,7 +8,8 @@ describe('matchTicketTypes', () => {
   const billing = { name: 'Billing', emailTo: 'support+billing@helpdesk.example.com' };
   const german = { name: 'Hilfe', emailTo: 'hilfe@exämple.net' };
   const broken = { name: 'Broken', emailTo: 'not an address' };
-  const types = [support, sales, billing, german, broken];
+  const punycodeType = { name: 'Kunden', emailTo: 'kunden@xn--mller-kva.example' };
+  const types = [support, sales, billing, german, broken, punycodeType];
   const none = { to: [], cc: [], envelope: [] };
 
   it.each([
@@ -55,6 +56,46 @@ describe('matchTicketTypes', () => {
     ['same local part, other domain', { ...none, to: ['support@helpdesk.example.org'] }, []],
     ['a dash is not a separator', { ...none, to: ['support-printer@helpdesk.example.com'] }, []],
     ['nothing', none, []],
+    ['IDN in Unicode, type in Unicode', { ...none, to: ['Hilfe <HILFE@EXÄMPLE.net>'] }, [german]],
+    ['IDN in Unicode, type in punycode', { ...none, cc: ['kunden@müller.example'] }, [punycodeType]],
+    ['IDN in punycode, type in punycode', { ...none, to: ['KUNDEN@XN--MLLER-KVA.EXAMPLE'] }, [punycodeType]],
+    [
+      'display name that looks like another address',
+      { ...none, to: ['"sales@helpdesk.example.com" <grace@example.org>'] },
+      [],
+    ],
+    [
+      'display name in another case and a comment',
+      { ...none, to: ['SUPPORT (desk) <Support@HelpDesk.Example.COM>'] },
+      [support],
+    ],
+    ['subaddress in upper case', { ...none, to: ['SUPPORT+Printer@HELPDESK.example.com'] }, [support]],
+    [
+      'subaddress of a type written with a display name',
+      { ...none, to: ['sales+q3@helpdesk.example.com'] },
+      [sales],
+    ],
+    [
+      'subaddress in the envelope only (BCC)',
+      { ...none, envelope: ['support+bcc@helpdesk.example.com'] },
+      [support],
+    ],
+    [
+      'two types in To and Cc',
+      { to: ['support@helpdesk.example.com'], cc: ['sales@helpdesk.example.com'], envelope: [] },
+      [support, sales],
+    ],
+    ['trailing root dot of the domain', { ...none, to: ['support@helpdesk.example.com.'] }, [support]],
+    [
+      'group syntax',
+      { ...none, to: ['Helpdesk: support@helpdesk.example.com, sales@helpdesk.example.com;'] },
+      [support, sales],
+    ],
+    [
+      'undisclosed recipients and the helpdesk only in Delivered-To',
+      { to: ['undisclosed-recipients:;'], cc: [], envelope: ['sales@helpdesk.example.com'] },
+      [sales],
+    ],
   ])('%s', (_case, recipients, expected) => {
     const matched = matchTicketTypes(recipients, types);
     expect(matched.map((type) => type.name)).toEqual(expected.map((type) => type.name));
@@ -128,6 +169,28 @@ describe('envelopeRecipientsFromHeaders', () => {
         { key: 'Resent-Cc', value: 'Billing <billing@helpdesk.example.com>' },
       ],
       ['support@helpdesk.example.com', 'sales@helpdesk.example.com', 'billing@helpdesk.example.com'],
+    ],
+    [
+      'every delivery header the MTAs use, each spelling',
+      [
+        { key: 'DELIVERED-TO', value: 'a@helpdesk.example.com' },
+        { key: 'X-Original-To', value: '<b@helpdesk.example.com>' },
+        { key: 'envelope-to', value: 'C@Helpdesk.Example.com' },
+        { key: 'Resent-To', value: 'Desk <d@helpdesk.example.com>' },
+        { key: 'X-Envelope-To', value: 'not-read@helpdesk.example.com' },
+        { key: 'To', value: 'not-envelope@helpdesk.example.com' },
+      ],
+      [
+        'a@helpdesk.example.com',
+        'b@helpdesk.example.com',
+        'c@helpdesk.example.com',
+        'd@helpdesk.example.com',
+      ],
+    ],
+    [
+      'IDN in a delivery header becomes punycode',
+      [{ key: 'Delivered-To', value: 'hilfe@exämple.net' }],
+      ['hilfe@xn--exmple-cua.net'],
     ],
     [
       'corpus redmine-issue_update_with_cc (To and Cc only)',

@@ -42,6 +42,43 @@ describe('findSubjectTag', () => {
     ['[Support #0-5] Re: [Support #123-789] Printer', 'Support', 123, 789, 'canonical'],
     ['Re: [Cookbook - Feature #2] [Support #7-8] Printer', 'Support', 7, 8, 'canonical'],
     ['[Support #999999999999999-1] Printer', 'Support', 999999999999999, 1, 'canonical'],
+    // More reply/forward prefixes of common clients and languages.
+    ['Fw: [Support #123-789] Printer broken', 'Support', 123, 789, 'canonical'],
+    ['FWD: FW: [Support #123-789] Printer broken', 'Support', 123, 789, 'canonical'],
+    ['Antwort: [Support #123-789] Drucker kaputt', 'Support', 123, 789, 'canonical'],
+    ['Sv: Vs: [Support #123-789] Skrivaren', 'Support', 123, 789, 'canonical'],
+    ['Rif: R: [Support #123-789] Stampante guasta', 'Support', 123, 789, 'canonical'],
+    ['RES: ENC: [Support #123-789] Impressora quebrada', 'Support', 123, 789, 'canonical'],
+    ['Doorst: [Support #123-789] Printer kapot', 'Support', 123, 789, 'canonical'],
+    ['PD: [Support #123-789] Drukarka', 'Support', 123, 789, 'canonical'],
+    ['Ответ: [Support #123-789] Принтер сломан', 'Support', 123, 789, 'canonical'],
+    ['ΑΠ: [Support #123-789] Εκτυπωτής', 'Support', 123, 789, 'canonical'],
+    ['תשובה: [Support #123-789] מדפסת', 'Support', 123, 789, 'canonical'],
+    ['답장: 전달: [Support #123-789] 프린터 고장', 'Support', 123, 789, 'canonical'],
+    ['返信: 転送: [Support #123-789] プリンター故障', 'Support', 123, 789, 'canonical'],
+    ['Re：[Support #123-789] 全角コロン', 'Support', 123, 789, 'canonical'],
+    ['Re: Re: Re: Re: Re: Re: Re: Re: [Support #123-789] Printer', 'Support', 123, 789, 'canonical'],
+    ['Re:[Support #123-789]Printer (no spaces at all)', 'Support', 123, 789, 'canonical'],
+    ['[EXTERNAL] RE: [Support #123-789] Printer', 'Support', 123, 789, 'canonical'],
+    ['*** SPAM *** Re: [Support #123-789] Printer', 'Support', 123, 789, 'canonical'],
+    ['Re: [Support #123-789] [Support #123-790] Printer (first wins)', 'Support', 123, 789, 'canonical'],
+    // Clients that mangle the tag: tabs, no-break spaces, folding leftovers.
+    ['Re: [\tSupport\t#123-789\t] Printer', 'Support', 123, 789, 'mangled'],
+    ['Re: [Support #123 -789] Printer', 'Support', 123, 789, 'mangled'],
+    ['Re: [support #123-789] Printer (tag word case kept)', 'support', 123, 789, 'canonical'],
+    // The subject still RFC 2047-encoded (structured ingest, strict parsers on quoted words).
+    [
+      '=?UTF-8?B?5Zue5aSN77yaW1N1cHBvcnQgIzEyMy03ODldIOaJk+WNsOacuuWNoee6uA==?=',
+      'Support',
+      123,
+      789,
+      'canonical',
+    ],
+    ['=?ISO-8859-1?Q?AW:_[Support_#123-789]_Drucker_f=FCr_B=FCro?=', 'Support', 123, 789, 'canonical'],
+    ['RE: =?utf-8?q?=5BSupport_=23123-789=5D_Caf=C3=A9?=', 'Support', 123, 789, 'canonical'],
+    ['=?UTF-8?B?W1N1cHBvcnQgIzEyMy03ODldIOY=?= =?UTF-8?B?iZPljbDmnLo=?=', 'Support', 123, 789, 'canonical'],
+    ['=?iso-2022-jp?B?GyRCSlY/LhsoQjogW1N1cHBvcnQgIzUtNl0gGyRCMHU6fhsoQg==?=', 'Support', 5, 6, 'canonical'],
+    ['=?x-unknown?Q?Re:?= [Support #123-789] Printer', 'Support', 123, 789, 'canonical'],
   ] as const)('%j -> %s #%i-%i (%s)', (subject, workflowTag, ticketId, logId, form) => {
     expect(findSubjectTag(subject)).toEqual({ workflowTag, ticketId, logId, form });
   });
@@ -66,6 +103,19 @@ describe('findSubjectTag', () => {
     '[Support #1234567890123456-1] Printer broken',
     '[Sup]port #123-789]',
     '[Support: #123-789] Printer broken',
+    // Other brackets and shapes that only look like ours.
+    '[Support #123-789 urgent] Printer broken',
+    '[Re: Support #123-789] Printer broken',
+    '(Re: [Support #123-789 Printer broken)',
+    '{Support #123-789} Printer broken',
+    '【Support #123-789】 Printer broken',
+    '<Support #123-789> Printer broken',
+    '[Support #123-789) Printer broken',
+    '[Support / #123-789] Printer broken',
+    '[JIRA] (PROJ-123-789) Printer broken',
+    'Re: [Support #123-789-] Printer',
+    'Order [#123-789] shipped',
+    '=?UTF-8?B?W1N1cHBvcnQgIzEyMy03ODld?', // an encoded word cut off: not decoded, not a tag
     '',
   ])('%j -> null', (subject) => {
     expect(findSubjectTag(subject)).toBeNull();

@@ -1,3 +1,5 @@
+import { decodeEncodedWords } from './encoded-words';
+
 /**
  * The subject tag that threads email into tickets: `[WorkflowTag #TicketId-TicketLogId]`, e.g.
  * `[Support #123-789] Printer broken` (type tag "Support", ticket 123, ticket log 789).
@@ -33,8 +35,10 @@ const TAG_PATTERN = new RegExp(String.raw`\[\s*(${TAG_WORD})\s*#\s*(\d{1,15})\s*
  */
 export function findSubjectTag(subject: string | null | undefined): FoundSubjectTag | null {
   if (typeof subject !== 'string') return null;
-  for (const [text, word, ticketDigits, logDigits] of subject.matchAll(TAG_PATTERN)) {
-    const found = readTag(text, word, ticketDigits, logDigits);
+  // Still-encoded words (`=?UTF-8?B?...?=`) may hide the tag; decoding changes nothing otherwise.
+  const text = decodeEncodedWords(subject);
+  for (const [tagText, word, ticketDigits, logDigits] of text.matchAll(TAG_PATTERN)) {
+    const found = readTag(tagText, word, ticketDigits, logDigits);
     if (found !== null) return found;
   }
   return null;

@@ -29,3 +29,5 @@ export type { FaultProxy } from './fault-proxy';
 export { startTcpProxy } from './tcp-proxy';
 export type { TcpProxy } from './tcp-proxy';
 export { dropIntoMaildir } from './maildir';
+export { composeMail } from './compose-mail';
+export type { ComposeOptions } from './compose-mail';

@@ -1,4 +1,4 @@
-import type { Attachment, Ticket, TicketLog } from '@twe/persistence';
+import type { Attachment, Ticket, TicketLog, TicketStatusChange } from '@twe/persistence';
 
 import type { TicketDetailDto, TicketSummaryDto } from './ticket.schemas';
 
@@ -20,13 +20,25 @@ export function toTicketSummaryDto(ticket: Ticket, logCount: number): TicketSumm
 }
 
 /** Needs `logs`, `logs.attachments` (without the lazy content) loaded; logs in display order. */
-export function toTicketDetailDto(ticket: Ticket, logs: TicketLog[]): TicketDetailDto {
+export function toTicketDetailDto(
+  ticket: Ticket,
+  logs: TicketLog[],
+  statusChanges: TicketStatusChange[],
+): TicketDetailDto {
   return {
     ...toTicketSummaryDto(ticket, logs.length),
     contact: ticket.contact
       ? { id: ticket.contact.id, email: ticket.contact.email, name: ticket.contact.name }
       : null,
     errorReason: ticket.errorReason,
+    previousTicketId: ticket.previousTicket?.id ?? null,
+    statusChanges: statusChanges.map((change) => ({
+      fromStatus: change.fromStatus,
+      toStatus: change.toStatus,
+      cause: change.cause,
+      ticketLogId: change.ticketLog?.id ?? null,
+      changedAt: change.changedAt.toISOString(),
+    })),
     logs: logs.map((log) => ({
       id: log.id,
       direction: log.direction,
@@ -43,6 +55,9 @@ export function toTicketDetailDto(ticket: Ticket, logs: TicketLog[]): TicketDeta
       newText: log.bodyTextNew,
       quotedText: log.quotedText,
       inboundMessageId: log.inboundMessage?.id ?? null,
+      threadingNote: log.threadingNote,
+      machineMail: log.machineMail,
+      notificationNote: log.notificationNote,
       attachments: log.attachments
         .getItems()
         .sort((a, b) => a.id - b.id)

@@ -95,15 +95,38 @@ export const ticketLogSchema = z.object({
     .nullable()
     .meta({ description: 'The quoted history of a reply, shown after newText.' }),
   inboundMessageId: z.int().nullable(),
+  threadingNote: z.string().nullable().meta({
+    description: 'Why the message was threaded this way (copied tag, closed ticket, other address).',
+  }),
+  machineMail: z
+    .string()
+    .nullable()
+    .meta({ description: 'Evidence that the message is an auto-reply, bounce, list mail or our own mail.' }),
+  notificationNote: z
+    .string()
+    .nullable()
+    .meta({ description: 'Why no notification was sent for this message (machine mail, per-sender cap).' }),
   attachments: z
     .array(attachmentSchema)
     .meta({ description: 'Metadata only; content is never part of this response.' }),
   createdAt: timestamp,
 });
 
+export const statusChangeSchema = z.object({
+  fromStatus: z.enum(STATUSES).nullable(),
+  toStatus: z.enum(STATUSES),
+  cause: z.string(),
+  ticketLogId: z.int().nullable(),
+  changedAt: timestamp,
+});
+
 export const ticketDetailSchema = ticketSummarySchema.extend({
   contact: z.object({ id: z.int(), email: z.string(), name: z.string().nullable() }).nullable(),
   errorReason: z.string().nullable(),
+  previousTicketId: z.int().nullable().meta({
+    description: 'The closed ticket this one continues (the customer wrote again after it was closed).',
+  }),
+  statusChanges: z.array(statusChangeSchema),
   logs: z.array(ticketLogSchema),
 });
 export type TicketDetailDto = z.infer<typeof ticketDetailSchema>;
@@ -111,4 +134,23 @@ export type TicketDetailDto = z.infer<typeof ticketDetailSchema>;
 export const ticketRefs = {
   page: apiSchema('TicketPage', ticketPageSchema, 'output'),
   detail: apiSchema('TicketDetail', ticketDetailSchema, 'output'),
+};
+
+export const reassignTicketSchema = z.strictObject({
+  ticketTypeId: z.int().min(1).max(2_147_483_647),
+});
+export type ReassignTicketInput = z.output<typeof reassignTicketSchema>;
+
+export const reassignResultSchema = z.object({
+  ticketId: z.int(),
+  ticketTypeId: z.int(),
+  kind: z.enum(KINDS),
+  /** email_queue rows of the notification (admin, forward address), queued for sending. */
+  emailQueueIds: z.array(z.int()),
+});
+export type ReassignResultDto = z.infer<typeof reassignResultSchema>;
+
+export const reassignRefs = {
+  body: apiSchema('ReassignTicket', reassignTicketSchema, 'input'),
+  result: apiSchema('ReassignTicketResult', reassignResultSchema, 'output'),
 };

@@ -1,6 +1,8 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
+  ApiBody,
+  ApiConflictResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
@@ -14,12 +16,17 @@ import { ParseIdPipe } from '../common/id-param.pipe';
 import { ZodValidationPipe } from '../common/zod-validation.pipe';
 import {
   listTicketsQuerySchema,
+  reassignRefs,
+  reassignTicketSchema,
   ticketListQueryDocs,
   ticketRefs,
   type ListTicketsQuery,
+  type ReassignResultDto,
+  type ReassignTicketInput,
   type TicketDetailDto,
   type TicketPageDto,
 } from './ticket.schemas';
+import { TicketReassignmentService } from './ticket-reassignment.service';
 import { TicketsService } from './tickets.service';
 
 function ApiListQueries(): MethodDecorator {
@@ -31,7 +38,10 @@ function ApiListQueries(): MethodDecorator {
 @ApiTags('Tickets')
 @Controller('api/tickets')
 export class TicketsController {
-  constructor(private readonly tickets: TicketsService) {}
+  constructor(
+    private readonly tickets: TicketsService,
+    private readonly reassignment: TicketReassignmentService,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'Tickets, newest first, paged and filtered' })
@@ -51,5 +61,23 @@ export class TicketsController {
   @ApiNotFoundResponse({ schema: errorResponseRef })
   get(@Param('id', new ParseIdPipe('Ticket')) id: number): Promise<TicketDetailDto> {
     return this.tickets.get(id);
+  }
+
+  @Post(':id/reassign')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Give an invalid ticket its ticket type; its notification is queued then',
+  })
+  @ApiParam({ name: 'id', schema: { type: 'integer', minimum: 1 } })
+  @ApiBody({ schema: reassignRefs.body })
+  @ApiOkResponse({ schema: reassignRefs.result })
+  @ApiBadRequestResponse({ schema: validationErrorResponseRef })
+  @ApiNotFoundResponse({ schema: errorResponseRef })
+  @ApiConflictResponse({ schema: errorResponseRef })
+  reassign(
+    @Param('id', new ParseIdPipe('Ticket')) id: number,
+    @Body(new ZodValidationPipe(reassignTicketSchema)) input: ReassignTicketInput,
+  ): Promise<ReassignResultDto> {
+    return this.reassignment.reassign(id, input);
   }
 }

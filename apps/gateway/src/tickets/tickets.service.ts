@@ -1,7 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import type { FilterQuery } from '@mikro-orm/core';
 import { Injectable } from '@nestjs/common';
-import { Ticket, TicketLog } from '@twe/persistence';
+import { Ticket, TicketLog, TicketStatusChange } from '@twe/persistence';
 
 import { notFound } from '../common/api-errors';
 import { toTicketDetailDto, toTicketSummaryDto } from './ticket.mapper';
@@ -41,7 +41,8 @@ export class TicketsService {
       { ticket: id },
       { populate: ['attachments'], orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] },
     );
-    return toTicketDetailDto(ticket, logs);
+    const statusChanges = await this.em.find(TicketStatusChange, { ticket: id }, { orderBy: { id: 'asc' } });
+    return toTicketDetailDto(ticket, logs, statusChanges);
   }
 
   private async logCounts(ids: number[]): Promise<Map<number, number>> {

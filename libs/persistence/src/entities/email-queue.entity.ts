@@ -75,6 +75,10 @@ export class EmailQueue {
   @Property({ type: 'text', nullable: true })
   references: string | null = null;
 
+  /** Outlook's conversation header (base64), echoed so Outlook keeps the thread together. */
+  @Property({ type: 'string', length: 200, nullable: true })
+  threadIndex: string | null = null;
+
   @Enum({ items: () => Object.values(EmailStatus), type: 'string', default: EmailStatus.Queued })
   status: EmailStatus = EmailStatus.Queued;
 

@@ -6,6 +6,7 @@ export * from './email-queue.entity';
 export * from './inbound-message.entity';
 export * from './mailbox.entity';
 export * from './ticket-log.entity';
+export * from './ticket-status-change.entity';
 export * from './ticket-type.entity';
 export * from './ticket.entity';
 
@@ -17,6 +18,7 @@ import { EmailQueue } from './email-queue.entity';
 import { InboundMessage } from './inbound-message.entity';
 import { Mailbox } from './mailbox.entity';
 import { TicketLog } from './ticket-log.entity';
+import { TicketStatusChange } from './ticket-status-change.entity';
 import { TicketType } from './ticket-type.entity';
 import { Ticket } from './ticket.entity';
 
@@ -31,4 +33,5 @@ export const allEntities = [
   EmailQueue,
   BackgroundTaskSetting,
   Bounce,
+  TicketStatusChange,
 ];

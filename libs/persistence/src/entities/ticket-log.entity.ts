@@ -78,6 +78,25 @@ export class TicketLog {
   @ManyToOne(() => Contact, { nullable: true, deleteRule: 'set null' })
   receiverContact: Contact | null = null;
 
+  /**
+   * Normalized From, To and Cc addresses of an inbound message: who takes part in the ticket. A
+   * tag reply sent to another address is threaded only when its sender is one of them.
+   */
+  @Property({ type: 'json', default: '[]' })
+  participants: string[] = [];
+
+  /** Why the processor threaded (or did not thread) the message this way, when it is not obvious. */
+  @Property({ type: 'text', nullable: true })
+  threadingNote: string | null = null;
+
+  /** Evidence that the message is machine mail (auto-reply, bounce, list, our own); null for people. */
+  @Property({ type: 'text', nullable: true })
+  machineMail: string | null = null;
+
+  /** Why no notification was sent for this log (machine mail, per-sender cap, staff author). */
+  @Property({ type: 'text', nullable: true })
+  notificationNote: string | null = null;
+
   @OneToMany(() => Attachment, (attachment) => attachment.ticketLog)
   attachments = new Collection<Attachment>(this);
 

@@ -47,6 +47,11 @@ export class Ticket {
   @Property({ type: 'text', nullable: true })
   errorReason: string | null = null;
 
+  /** The closed ticket this one continues (a customer wrote again after it was closed). */
+  @Index()
+  @ManyToOne(() => Ticket, { nullable: true, deleteRule: 'set null' })
+  previousTicket: Ticket | null = null;
+
   @OneToMany(() => TicketLog, (log) => log.ticket)
   logs = new Collection<TicketLog>(this);
 

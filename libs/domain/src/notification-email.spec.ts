@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 
-import { formatMailbox, newMessageId, notificationText, replyReferences } from './notification-email';
+import {
+  childThreadIndex,
+  formatMailbox,
+  newMessageId,
+  notificationText,
+  replyReferences,
+} from './notification-email';
 
 describe('formatMailbox', () => {
   it('quotes the display name so that commas, brackets and quotes cannot change the address', () => {
@@ -58,5 +64,31 @@ describe('newMessageId', () => {
   it('is a random id in our domain', () => {
     expect(newMessageId('twe.example.com')).toMatch(/^<[0-9a-f-]{36}@twe\.example\.com>$/);
     expect(newMessageId('d')).not.toBe(newMessageId('d'));
+  });
+});
+
+describe('childThreadIndex', () => {
+  // A real Outlook Thread-Index (22-byte header block) and one reply deep (27 bytes).
+  const root = 'AdqKJ8o3dGqgSlW+QfOPbeGZWnT9Ng==';
+  const reply = Buffer.concat([Buffer.from(root, 'base64'), Buffer.from([1, 2, 3, 4, 5])]).toString('base64');
+
+  it.each([
+    ['a new conversation', root, 27],
+    ['a reply in a conversation', reply, 32],
+  ])('appends one child block to %s, keeping the header block', (_situation, parent, length) => {
+    const child = childThreadIndex(parent)!;
+    const bytes = Buffer.from(child, 'base64');
+    expect(bytes).toHaveLength(length);
+    expect(bytes.subarray(0, 22)).toEqual(Buffer.from(root, 'base64').subarray(0, 22));
+  });
+
+  it.each([
+    ['no header', null],
+    ['not base64', 'not a thread index!'],
+    ['too short for the header block', 'AQID'],
+    ['not a whole number of child blocks', Buffer.alloc(24).toString('base64')],
+    ['absurdly long', Buffer.alloc(22 + 5 * 30).toString('base64')],
+  ])('gives null for %s', (_situation, parent) => {
+    expect(childThreadIndex(parent)).toBeNull();
   });
 });
