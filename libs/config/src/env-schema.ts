@@ -69,12 +69,25 @@ export const smtpEnvSchema = z.object({
   MESSAGE_ID_DOMAIN: z.string().default('twe.example.com'),
 });
 
+export const oauthEnvSchema = z.object({
+  /**
+   * Microsoft identity platform host the token service talks to. Tests and national clouds point it
+   * elsewhere (https only: msal refuses an http authority).
+   */
+  MICROSOFT_AUTHORITY_HOST: z.string().url().default('https://login.microsoftonline.com'),
+  /** PEM file of a CA to trust for the authority host only (a self-hosted or test identity provider). */
+  MICROSOFT_AUTHORITY_CA_FILE: z.string().optional(),
+  /** Bound on every call to the identity provider: a refresh holds the mailbox's token lock meanwhile. */
+  OAUTH_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
+});
+
 export const appEnvSchema = nodeEnvSchema
   .extend(databaseEnvSchema.shape)
   .extend(redisEnvSchema.shape)
   .extend(secretEnvSchema.shape)
   .extend(httpEnvSchema.shape)
   .extend(fetchEnvSchema.shape)
-  .extend(smtpEnvSchema.shape);
+  .extend(smtpEnvSchema.shape)
+  .extend(oauthEnvSchema.shape);
 
 export type AppConfig = z.infer<typeof appEnvSchema>;

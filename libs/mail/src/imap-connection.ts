@@ -6,10 +6,12 @@ import type { MailSecurity } from './fetch-types';
 import { ImapConnectorError, toImapConnectorError } from './imap-error';
 
 /**
- * How to log in. A union on purpose: OAuth (`{ kind: 'oauth2', user, accessToken }`, which imapflow
- * sends as OAUTHBEARER or XOAUTH2) joins it in a later issue without changing any caller.
+ * How to log in: a password, or an OAuth2 access token (imapflow sends it as OAUTHBEARER when the
+ * server offers that, XOAUTH2 otherwise). The token is obtained just before connecting and never stored.
  */
-export type ImapAuth = { kind: 'password'; user: string; password: string };
+export type ImapAuth =
+  | { kind: 'password'; user: string; password: string }
+  | { kind: 'oauth2'; user: string; accessToken: string };
 
 export interface ImapTimeouts {
   /** DNS + TCP + TLS handshake. */
@@ -73,9 +75,12 @@ function imapFlowOptions(
     case 'password':
       authOptions = { user: auth.user, pass: auth.password };
       break;
+    case 'oauth2':
+      authOptions = { user: auth.user, accessToken: auth.accessToken };
+      break;
     default: {
-      const unknown: never = auth.kind;
-      throw new Error(`unsupported IMAP auth kind ${String(unknown)}`);
+      const unknown: never = auth;
+      throw new Error(`unsupported IMAP auth kind ${(unknown as { kind: string }).kind}`);
     }
   }
   return {
@@ -98,7 +103,7 @@ function imapFlowOptions(
 }
 
 function secretsOf(auth: ImapAuth): string[] {
-  return auth.kind === 'password' ? [auth.password] : [];
+  return auth.kind === 'password' ? [auth.password] : [auth.accessToken];
 }
 
 /**

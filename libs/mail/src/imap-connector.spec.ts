@@ -148,7 +148,10 @@ describe('connecting', () => {
     const settings = newMailbox('starttls');
     const wrong = 'wrong-secret-password';
     const error = await failureOf(
-      ImapSession.open({ ...settings, auth: { ...settings.auth, password: wrong } }),
+      ImapSession.open({
+        ...settings,
+        auth: { kind: 'password', user: settings.auth.user, password: wrong },
+      }),
     );
     expect(error.kind).toBe('authentication');
     expect(error.serverResponse).toBe('[AUTHENTICATIONFAILED] Authentication failed.');

@@ -4,3 +4,4 @@ export * from './fetch-types';
 export * from './imap-error';
 export * from './imap-connection';
 export * from './imap-fetch';
+export * from './oauth';

@@ -21,3 +21,9 @@ export {
 export type { PipelineScenario, ScenarioOptions } from './pipeline-scenario';
 export { launchServices, repoRoot, SERVICE_NAMES } from './service-launcher';
 export type { LaunchOptions, RunningSystem, ServiceName } from './service-launcher';
+export { startFakeIdentityProvider } from './fake-identity-provider';
+export type {
+  FakeIdentityProvider,
+  FakeIdentityProviderOptions,
+  IdentityProviderCounters,
+} from './fake-identity-provider';
