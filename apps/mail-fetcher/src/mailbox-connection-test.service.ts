@@ -1,12 +1,21 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
 import { SecretCipher, type AppConfig } from '@twe/config';
-import { ImapConnectorError, redactSecrets, verifyImapConnection, type ImapTimeouts } from '@twe/mail';
+import {
+  ImapConnectorError,
+  MicrosoftOAuthTokenService,
+  OAuthConfigurationError,
+  OAuthProviderError,
+  OAuthReauthorizationRequiredError,
+  redactSecrets,
+  verifyImapConnection,
+  type ImapTimeouts,
+} from '@twe/mail';
 import { Mailbox } from '@twe/persistence';
 import type { MailboxTestConnectionReply } from '@twe/queues';
 import { APP_CONFIG } from '@twe/runtime';
 
-import { imapSettingsFor, MailboxNotFetchableError } from './mailbox-imap-settings';
+import { imapSettingsFor, MailboxNotFetchableError, secretsOfSettings } from './mailbox-imap-settings';
 
 /**
  * Staff wait for this answer in the gateway: tighter than a fetch's timeouts, so that a dead server is
@@ -24,6 +33,7 @@ export class MailboxConnectionTestService {
     private readonly orm: MikroORM,
     private readonly cipher: SecretCipher,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly oauthTokens: MicrosoftOAuthTokenService,
   ) {}
 
   async test(mailboxId: number): Promise<MailboxTestConnectionReply> {
@@ -47,8 +57,8 @@ export class MailboxConnectionTestService {
     }
     let secrets: string[] = [];
     try {
-      const settings = imapSettingsFor(mailbox, this.cipher);
-      secrets = settings.auth.kind === 'password' ? [settings.auth.password] : [];
+      const settings = await imapSettingsFor(mailbox, this.cipher, this.oauthTokens);
+      secrets = secretsOfSettings(settings);
       const { messages } = await verifyImapConnection({
         ...settings,
         timeouts: connectionTestTimeouts(this.config.MAILBOX_TEST_TIMEOUT_MS),
@@ -70,12 +80,23 @@ export class MailboxConnectionTestService {
           serverResponse: error.serverResponse,
         });
       }
-      if (error instanceof MailboxNotFetchableError) {
+      if (error instanceof MailboxNotFetchableError || error instanceof OAuthConfigurationError) {
         return reply({
           ok: false,
           protocol: null,
           summary: error.message,
           failureKind: 'configuration',
+          serverResponse: null,
+        });
+      }
+      if (error instanceof OAuthReauthorizationRequiredError || error instanceof OAuthProviderError) {
+        // The identity provider's answer is what staff need to see here.
+        return reply({
+          ok: false,
+          protocol: null,
+          summary: error.message,
+          failureKind:
+            error instanceof OAuthReauthorizationRequiredError ? 'needs-reauthorization' : 'oauth-provider',
           serverResponse: null,
         });
       }

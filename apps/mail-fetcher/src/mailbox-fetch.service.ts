@@ -6,6 +6,10 @@ import {
   fetchAndCapture,
   ImapConnectorError,
   ImapSession,
+  MicrosoftOAuthTokenService,
+  OAuthConfigurationError,
+  OAuthProviderError,
+  OAuthReauthorizationRequiredError,
   redactSecrets,
   type CaptureReceipt,
   type FetchResult,
@@ -20,7 +24,7 @@ import { fetchDurationSeconds, fetchFailuresTotal, messagesCapturedTotal } from 
 import { InboundCaptureRepository } from './inbound-capture.repository';
 import { MailboxFetchLock } from './mailbox-fetch-lock';
 import { MailboxHealthRepository } from './mailbox-health.repository';
-import { imapSettingsFor, MailboxNotFetchableError } from './mailbox-imap-settings';
+import { imapSettingsFor, MailboxNotFetchableError, secretsOfSettings } from './mailbox-imap-settings';
 
 export type FetchOutcome =
   | { status: 'skipped'; reason: string }
@@ -56,6 +60,7 @@ export class MailboxFetchService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectQueue(QueueName.InboundProcess) private readonly inboundQueue: Queue,
     private readonly cipher: SecretCipher,
+    private readonly oauthTokens: MicrosoftOAuthTokenService,
   ) {}
 
   async fetchMailbox(mailboxId: number, job: { jobId?: string; trigger: string }): Promise<FetchOutcome> {
@@ -83,8 +88,8 @@ export class MailboxFetchService {
     let secrets: string[] = [];
     try {
       await health.markStarted(mailboxId);
-      const settings = imapSettingsFor(mailbox, this.cipher);
-      secrets = settings.auth.kind === 'password' ? [settings.auth.password] : [];
+      const settings = await imapSettingsFor(mailbox, this.cipher, this.oauthTokens);
+      secrets = secretsOfSettings(settings);
       const captures = new InboundCaptureRepository(lock.client);
       let enqueued = 0;
 
@@ -168,13 +173,23 @@ export class MailboxFetchService {
 
 function failureKind(error: unknown): string {
   if (error instanceof ImapConnectorError) return error.kind;
-  if (error instanceof MailboxNotFetchableError) return 'configuration';
+  if (error instanceof MailboxNotFetchableError || error instanceof OAuthConfigurationError)
+    return 'configuration';
+  if (error instanceof OAuthReauthorizationRequiredError) return 'needs-reauthorization';
+  if (error instanceof OAuthProviderError) return 'oauth-provider';
   return 'internal';
 }
 
 /** A one-line reason for staff. ImapConnectorError messages are built safe; others are redacted by the caller. */
 function describe(error: unknown): string {
-  if (error instanceof ImapConnectorError || error instanceof MailboxNotFetchableError) return error.message;
+  if (
+    error instanceof ImapConnectorError ||
+    error instanceof MailboxNotFetchableError ||
+    error instanceof OAuthReauthorizationRequiredError ||
+    error instanceof OAuthConfigurationError ||
+    error instanceof OAuthProviderError
+  )
+    return error.message;
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
 }

@@ -27,3 +27,5 @@ export type {
   FakeIdentityProviderOptions,
   IdentityProviderCounters,
 } from './fake-identity-provider';
+export { captureProcessOutput, readRedisKeysAsText } from './output-capture';
+export type { OutputCapture } from './output-capture';
