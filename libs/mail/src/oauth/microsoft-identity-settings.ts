@@ -18,6 +18,7 @@ export function microsoftIdentitySettings(env: MicrosoftIdentityEnvironment): Mi
     } catch (error) {
       throw new Error(
         `MICROSOFT_AUTHORITY_CA_FILE cannot be read (${env.MICROSOFT_AUTHORITY_CA_FILE}): ${(error as Error).message}`,
+        { cause: error },
       );
     }
   }
