@@ -5,6 +5,7 @@ import { DatabaseModule, LoggerModule, ObservabilityModule } from '@twe/runtime'
 import { ApiExceptionFilter } from './common/api-exception.filter';
 import { JsonBodyGuard } from './common/json-body.guard';
 import { MailboxesModule } from './mailboxes/mailboxes.module';
+import { OAuthModule } from './oauth/oauth.module';
 import { SecretsModule } from './secrets/secrets.module';
 import { TaskSettingsModule } from './task-settings/task-settings.module';
 import { TicketTypesModule } from './ticket-types/ticket-types.module';
@@ -19,6 +20,7 @@ import { TicketsModule } from './tickets/tickets.module';
     // First among the features, so a missing TWE_SECRET_KEY stops the start before anything else.
     SecretsModule,
     MailboxesModule,
+    OAuthModule,
     TicketTypesModule,
     TaskSettingsModule,
     TicketsModule,
