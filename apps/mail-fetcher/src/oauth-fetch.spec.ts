@@ -39,6 +39,7 @@ import { QueueEvents, type Queue } from 'bullmq';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { MailboxConnectionTestService } from './mailbox-connection-test.service';
 import type { FetchOutcome } from './mailbox-fetch.service';
 
 // Real Dovecot (XOAUTH2/OAUTHBEARER checked against the identity provider's introspection), real
@@ -292,6 +293,27 @@ describe('mail.fetch of an IMAP - OAuth mailbox', () => {
       expect(mailbox.consecutiveFailures).toBe(3);
       // Nothing was lost: the message waits on the server for the reconnect.
       expect(await verifyImapConnection(passwordSettings(box))).toEqual({ messages: 1 });
+    } finally {
+      idp.setAccessTokenTtl(3600);
+    }
+  });
+
+  it('"test connection" logs in with an access token, and reports a refused grant in the provider\'s words', async () => {
+    const connectionTest = app.get(MailboxConnectionTestService);
+    const box = await createConnectedMailbox();
+    expect(await connectionTest.test(box.id)).toMatchObject({
+      ok: true,
+      protocol: 'imap',
+      failureKind: null,
+    });
+
+    idp.setAccessTokenTtl(120);
+    try {
+      const revoked = await createConnectedMailbox();
+      idp.revokeUser(revoked.user);
+      const reply = await connectionTest.test(revoked.id);
+      expect(reply).toMatchObject({ ok: false, failureKind: 'needs-reauthorization' });
+      expect(reply.summary).toContain('AADSTS50173');
     } finally {
       idp.setAccessTokenTtl(3600);
     }
