@@ -7,6 +7,7 @@ import { ApiExceptionFilter } from './common/api-exception.filter';
 import { JsonBodyGuard } from './common/json-body.guard';
 import { IngestModule } from './ingest/ingest.module';
 import { MailboxesModule } from './mailboxes/mailboxes.module';
+import { OAuthModule } from './oauth/oauth.module';
 import { SecretsModule } from './secrets/secrets.module';
 import { TaskSettingsModule } from './task-settings/task-settings.module';
 import { TicketTypesModule } from './ticket-types/ticket-types.module';
@@ -21,6 +22,7 @@ import { TicketsModule } from './tickets/tickets.module';
     // First among the features, so a missing TWE_SECRET_KEY stops the start before anything else.
     SecretsModule,
     MailboxesModule,
+    OAuthModule,
     TicketTypesModule,
     TaskSettingsModule,
     TicketsModule,

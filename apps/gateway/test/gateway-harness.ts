@@ -43,7 +43,12 @@ export interface GatewayUnderTest {
   close(): Promise<void>;
 }
 
-export async function startGateway(): Promise<GatewayUnderTest> {
+export interface GatewayOptions {
+  /** Environment set after the harness defaults (e.g. LOG_LEVEL, MICROSOFT_AUTHORITY_HOST). */
+  env?: Record<string, string>;
+}
+
+export async function startGateway(options: GatewayOptions = {}): Promise<GatewayUnderTest> {
   const database: TestDatabase = await createTestDatabase();
   const orm = await MikroORM.init(ormConfig({ databaseUrl: database.url, poolMax: 1 }));
   try {
@@ -61,6 +66,7 @@ export async function startGateway(): Promise<GatewayUnderTest> {
     QUEUE_PREFIX: queuePrefix,
     HTTP_PORT: '0',
     LOG_LEVEL: 'silent',
+    ...options.env,
   });
   delete process.env['TWE_SECRET_KEY'];
 

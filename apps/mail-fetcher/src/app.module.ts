@@ -15,6 +15,7 @@ import { MailFetchProcessor } from './mail-fetch.processor';
 import { MailboxConnectionTestController } from './mailbox-connection-test.controller';
 import { MailboxConnectionTestService } from './mailbox-connection-test.service';
 import { MailboxFetchService } from './mailbox-fetch.service';
+import { oauthTokenServiceProvider } from './oauth-token.provider';
 import { secretCipherProvider } from './secret-cipher.provider';
 
 /** mail-fetcher: consumes `mail.fetch`, produces `inbound.process`, owns the fetch schedules. */
@@ -29,6 +30,7 @@ import { secretCipherProvider } from './secret-cipher.provider';
   providers: [
     appConfigProvider,
     secretCipherProvider,
+    oauthTokenServiceProvider,
     MailboxFetchService,
     MailFetchProcessor,
     FetchScheduleReconciler,

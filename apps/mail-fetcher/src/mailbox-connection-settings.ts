@@ -1,5 +1,5 @@
 import type { SecretCipher } from '@twe/config';
-import type { MailboxAuth, MailboxConnectionSettings, MailProtocol } from '@twe/mail';
+import type { MailboxAccessToken, MailboxAuth, MailboxConnectionSettings, MailProtocol } from '@twe/mail';
 import { MailboxKind, type Mailbox } from '@twe/persistence';
 
 /** A mailbox whose settings are incomplete (no password, not connected). Permanent until staff act. */
@@ -57,4 +57,25 @@ export function connectionSettingsFor(
     auth,
     trustedCaPem: mailbox.trustedCaPem,
   };
+}
+
+/** Where OAuth mailboxes get their access token (MicrosoftOAuthTokenService). */
+export interface MailboxAccessTokenSource {
+  accessTokenFor(mailboxId: number): Promise<MailboxAccessToken>;
+}
+
+/**
+ * The settings to connect with now: for the OAuth types a fresh access token is obtained here, just
+ * before connecting (the token service refreshes and stores the rotated refresh token under its lock).
+ */
+export async function connectionSettingsWithCredentials(
+  mailbox: Mailbox,
+  cipher: SecretCipher,
+  tokens: MailboxAccessTokenSource,
+): Promise<MailboxConnectionSettings> {
+  if (!KINDS[mailbox.kind]?.oauth) return connectionSettingsFor(mailbox, cipher);
+  const { user, accessToken } = await tokens.accessTokenFor(mailbox.id);
+  const settings = connectionSettingsFor(mailbox, cipher, { accessToken });
+  // The account that signed in at the provider, which may differ in case or alias from the stored one.
+  return { ...settings, auth: { kind: 'oauth2', user, accessToken } };
 }

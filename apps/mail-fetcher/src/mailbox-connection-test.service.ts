@@ -9,12 +9,16 @@ import {
   type ImapTimeouts,
   type MailboxConnectionSettings,
   type Pop3Timeouts,
+  MicrosoftOAuthTokenService,
+  OAuthConfigurationError,
+  OAuthProviderError,
+  OAuthReauthorizationRequiredError,
 } from '@twe/mail';
 import { Mailbox } from '@twe/persistence';
 import type { MailboxTestConnectionReply } from '@twe/queues';
 import { APP_CONFIG } from '@twe/runtime';
 
-import { connectionSettingsFor, MailboxNotFetchableError } from './mailbox-connection-settings';
+import { connectionSettingsWithCredentials, MailboxNotFetchableError } from './mailbox-connection-settings';
 
 /**
  * Staff wait for this answer in the gateway: tighter than a fetch's timeouts, so that a dead server is
@@ -55,6 +59,7 @@ export class MailboxConnectionTestService {
     private readonly orm: MikroORM,
     private readonly cipher: SecretCipher,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly oauthTokens: MicrosoftOAuthTokenService,
   ) {}
 
   async test(mailboxId: number): Promise<MailboxTestConnectionReply> {
@@ -79,7 +84,7 @@ export class MailboxConnectionTestService {
     let secrets: string[] = [];
     let protocol: MailboxTestConnectionReply['protocol'] = null;
     try {
-      const settings = connectionSettingsFor(mailbox, this.cipher);
+      const settings = await connectionSettingsWithCredentials(mailbox, this.cipher, this.oauthTokens);
       secrets = secretsOfAuth(settings.auth);
       protocol = settings.protocol;
       const check = await verifyMailboxConnection(
@@ -106,12 +111,23 @@ export class MailboxConnectionTestService {
           serverResponse: error.serverResponse,
         });
       }
-      if (error instanceof MailboxNotFetchableError) {
+      if (error instanceof MailboxNotFetchableError || error instanceof OAuthConfigurationError) {
         return reply({
           ok: false,
           protocol: null,
           summary: error.message,
           failureKind: 'configuration',
+          serverResponse: null,
+        });
+      }
+      if (error instanceof OAuthReauthorizationRequiredError || error instanceof OAuthProviderError) {
+        // The identity provider's answer is what staff need to see here.
+        return reply({
+          ok: false,
+          protocol: null,
+          summary: error.message,
+          failureKind:
+            error instanceof OAuthReauthorizationRequiredError ? 'needs-reauthorization' : 'oauth-provider',
           serverResponse: null,
         });
       }

@@ -5,6 +5,10 @@ import { SecretCipher, type AppConfig } from '@twe/config';
 import {
   isMailConnectorError,
   openMailboxSession,
+  MicrosoftOAuthTokenService,
+  OAuthConfigurationError,
+  OAuthProviderError,
+  OAuthReauthorizationRequiredError,
   redactSecrets,
   secretsOfAuth,
   type CaptureReceipt,
@@ -23,7 +27,7 @@ import { fetchImapTimeouts, pop3TimeoutsFrom } from './fetch-worker.options';
 import { InboundCaptureRepository } from './inbound-capture.repository';
 import { MailboxFetchLock } from './mailbox-fetch-lock';
 import { MailboxHealthRepository } from './mailbox-health.repository';
-import { connectionSettingsFor, MailboxNotFetchableError } from './mailbox-connection-settings';
+import { connectionSettingsWithCredentials, MailboxNotFetchableError } from './mailbox-connection-settings';
 
 export type FetchOutcome =
   | { status: 'skipped'; reason: string }
@@ -60,6 +64,7 @@ export class MailboxFetchService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectQueue(QueueName.InboundProcess) private readonly inboundQueue: Queue,
     private readonly cipher: SecretCipher,
+    private readonly oauthTokens: MicrosoftOAuthTokenService,
   ) {}
 
   async fetchMailbox(mailboxId: number, job: { jobId?: string; trigger: string }): Promise<FetchOutcome> {
@@ -106,7 +111,10 @@ export class MailboxFetchService {
     if (this.stopping.signal.aborted) stop.abort();
     try {
       failuresBefore = (await health.markStarted(mailboxId)).consecutiveFailures;
-      const settings = withFetchTimeouts(connectionSettingsFor(mailbox, this.cipher), this.config);
+      const settings = withFetchTimeouts(
+        await connectionSettingsWithCredentials(mailbox, this.cipher, this.oauthTokens),
+        this.config,
+      );
       secrets = secretsOfAuth(settings.auth);
       const captures = new InboundCaptureRepository(lock.client);
       let enqueued = 0;
@@ -214,13 +222,23 @@ export class MailboxFetchService {
 
 function failureKind(error: unknown): string {
   if (isMailConnectorError(error)) return error.kind;
-  if (error instanceof MailboxNotFetchableError) return 'configuration';
+  if (error instanceof MailboxNotFetchableError || error instanceof OAuthConfigurationError)
+    return 'configuration';
+  if (error instanceof OAuthReauthorizationRequiredError) return 'needs-reauthorization';
+  if (error instanceof OAuthProviderError) return 'oauth-provider';
   return 'internal';
 }
 
 /** A one-line reason for staff. Connector errors are built safe; others are redacted by the caller. */
 function describe(error: unknown): string {
-  if (isMailConnectorError(error) || error instanceof MailboxNotFetchableError) return error.message;
+  if (
+    isMailConnectorError(error) ||
+    error instanceof MailboxNotFetchableError ||
+    error instanceof OAuthReauthorizationRequiredError ||
+    error instanceof OAuthConfigurationError ||
+    error instanceof OAuthProviderError
+  )
+    return error.message;
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
 }

@@ -99,6 +99,18 @@ export const notificationEnvSchema = z.object({
   NOTIFICATION_CAP_PER_SENDER_PER_HOUR: z.coerce.number().int().min(0).default(10),
 });
 
+export const oauthEnvSchema = z.object({
+  /**
+   * Microsoft identity platform host the token service talks to. Tests and national clouds point it
+   * elsewhere (https only: msal refuses an http authority).
+   */
+  MICROSOFT_AUTHORITY_HOST: z.string().url().default('https://login.microsoftonline.com'),
+  /** PEM file of a CA to trust for the authority host only (a self-hosted or test identity provider). */
+  MICROSOFT_AUTHORITY_CA_FILE: z.string().optional(),
+  /** Bound on every call to the identity provider: a refresh holds the mailbox's token lock meanwhile. */
+  OAUTH_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
+});
+
 export const appEnvSchema = nodeEnvSchema
   .extend(databaseEnvSchema.shape)
   .extend(redisEnvSchema.shape)
@@ -106,6 +118,7 @@ export const appEnvSchema = nodeEnvSchema
   .extend(httpEnvSchema.shape)
   .extend(fetchEnvSchema.shape)
   .extend(smtpEnvSchema.shape)
-  .extend(notificationEnvSchema.shape);
+  .extend(notificationEnvSchema.shape)
+  .extend(oauthEnvSchema.shape);
 
 export type AppConfig = z.infer<typeof appEnvSchema>;

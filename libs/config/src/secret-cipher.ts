@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 
 import { ConfigError } from './load-config';
 
@@ -28,6 +28,14 @@ export class SecretCipher {
     throw new ConfigError(
       'TWE_SECRET_KEY is required outside development and test (32 bytes, base64: `openssl rand -base64 32`)',
     );
+  }
+
+  /**
+   * A key for another purpose (e.g. signing OAuth `state`), derived with HKDF so that the encryption
+   * key itself is never used twice and TWE_SECRET_KEY stays the only secret to manage.
+   */
+  deriveKey(purpose: string): Buffer {
+    return Buffer.from(hkdfSync('sha256', this.key, Buffer.alloc(0), `twe:${purpose}`, 32));
   }
 
   encrypt(plain: string): string {

@@ -5,7 +5,10 @@ import { ImapFlow, type ImapFlowOptions, type Logger } from 'imapflow';
 import type { MailSecurity } from './fetch-types';
 import { ImapConnectorError, toImapConnectorError } from './imap-error';
 
-/** How to log in: a password, or an OAuth access token (imapflow sends it as OAUTHBEARER or XOAUTH2). */
+/**
+ * How to log in: a password, or an OAuth2 access token (imapflow sends it as OAUTHBEARER when the
+ * server offers that, XOAUTH2 otherwise). The token is obtained just before connecting and never stored.
+ */
 export type ImapAuth =
   | { kind: 'password'; user: string; password: string }
   | { kind: 'oauth2'; user: string; accessToken: string };

@@ -15,3 +15,4 @@ export { sanitizeHtml } from './mime/html-sanitizer';
 export { decodeUtf7 } from './mime/utf7-decoder';
 export { readTnef, TnefError } from './mime/tnef-reader';
 export type { TnefFile } from './mime/tnef-reader';
+export * from './oauth';

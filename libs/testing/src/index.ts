@@ -31,3 +31,11 @@ export type { TcpProxy } from './tcp-proxy';
 export { dropIntoMaildir } from './maildir';
 export { composeMail } from './compose-mail';
 export type { ComposeOptions } from './compose-mail';
+export { startFakeIdentityProvider } from './fake-identity-provider';
+export type {
+  FakeIdentityProvider,
+  FakeIdentityProviderOptions,
+  IdentityProviderCounters,
+} from './fake-identity-provider';
+export { captureProcessOutput, readRedisKeysAsText } from './output-capture';
+export type { OutputCapture } from './output-capture';

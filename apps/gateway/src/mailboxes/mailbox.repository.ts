@@ -14,6 +14,7 @@ const SECRET_COLUMNS = [
   'passwordEncrypted',
   'oauthClientSecretEncrypted',
   'oauthRefreshTokenEncrypted',
+  'oauthTokenCacheEncrypted',
 ] as const;
 
 @Injectable()
@@ -47,6 +48,7 @@ export class MailboxRepository {
         password_set: boolean;
         client_secret_set: boolean;
         refresh_token_set: boolean;
+        token_cache_set: boolean;
         messages_captured: number;
         ticket_type_count: number;
       }>
@@ -55,6 +57,7 @@ export class MailboxRepository {
               m.password_encrypted is not null as password_set,
               m.oauth_client_secret_encrypted is not null as client_secret_set,
               m.oauth_refresh_token_encrypted is not null as refresh_token_set,
+              m.oauth_token_cache_encrypted is not null as token_cache_set,
               (select count(*) from inbound_message i where i.mailbox_id = m.id)::int as messages_captured,
               (select count(*) from ticket_type t where t.mailbox_id = m.id)::int as ticket_type_count
          from mailbox m
@@ -66,6 +69,7 @@ export class MailboxRepository {
         passwordSet: row.password_set,
         clientSecretSet: row.client_secret_set,
         refreshTokenSet: row.refresh_token_set,
+        tokenCacheSet: row.token_cache_set,
         messagesCaptured: row.messages_captured,
         ticketTypeCount: row.ticket_type_count,
       });

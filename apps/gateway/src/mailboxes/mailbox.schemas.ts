@@ -168,6 +168,23 @@ export const mailboxHealthSchema = z.object({
   }),
 });
 
+export const mailboxOAuthStatusSchema = z
+  .object({
+    connected: z.boolean().meta({ description: 'A grant (token cache or refresh token) is stored.' }),
+    needsReauthorization: z.boolean().meta({
+      description: 'The provider refused the stored grant; no fetch runs until staff reconnect.',
+    }),
+    reason: z.string().nullable().meta({ description: "The provider's answer when it refused the grant." }),
+    refreshTokenRenewedAt: timestamp,
+    refreshTokenExpiresAt: timestamp,
+    warning: z.string().nullable().meta({
+      description:
+        'Set when the refresh token has not been renewed for 75 days (Microsoft: expiry after 90).',
+    }),
+  })
+  .nullable()
+  .meta({ description: 'OAuth types only (null otherwise). Never any token.' });
+
 export const mailboxResponseSchema = z.object({
   id: z.int(),
   name: z.string(),
@@ -187,6 +204,7 @@ export const mailboxResponseSchema = z.object({
   refreshTokenSet: z.boolean(),
   refreshTokenExpiresAt: timestamp,
   ticketTypeCount: z.int(),
+  oauth: mailboxOAuthStatusSchema,
   health: mailboxHealthSchema,
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),

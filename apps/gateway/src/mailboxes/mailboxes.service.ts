@@ -101,6 +101,11 @@ export class MailboxesService {
       mailbox.oauthRedirectUrl = null;
       mailbox.oauthRefreshTokenEncrypted = null;
       mailbox.oauthRefreshTokenExpiresAt = null;
+      mailbox.oauthTokenCacheEncrypted = null;
+      mailbox.oauthRefreshTokenRenewedAt = null;
+      mailbox.oauthAccessTokenExpiresAt = null;
+      mailbox.needsReauthorization = false;
+      mailbox.reauthorizationReason = null;
     }
     if (plan.clearPassword) mailbox.passwordEncrypted = null;
     if (plan.security !== undefined) mailbox.security = plan.security;
@@ -126,6 +131,13 @@ export class MailboxesService {
       mailbox.oauthRefreshTokenEncrypted = this.encrypt(input.refreshToken);
       // A new token's expiry is unknown unless given with it.
       if (input.refreshTokenExpiresAt === undefined) mailbox.oauthRefreshTokenExpiresAt = null;
+      // A token set by hand is a new grant: it replaces the cached one (whose refresh token would
+      // otherwise win) and lifts "needs re-authorization".
+      mailbox.oauthTokenCacheEncrypted = null;
+      mailbox.oauthAccessTokenExpiresAt = null;
+      mailbox.oauthRefreshTokenRenewedAt = input.refreshToken === null ? null : new Date();
+      mailbox.needsReauthorization = false;
+      mailbox.reauthorizationReason = null;
     }
   }
 

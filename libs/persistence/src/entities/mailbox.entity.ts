@@ -81,6 +81,29 @@ export class Mailbox {
   @Property({ type: 'datetime', nullable: true })
   oauthRefreshTokenExpiresAt: Date | null = null;
 
+  /**
+   * The whole msal token cache of this mailbox (account, access token, rotated refresh token), AES-GCM
+   * encrypted: msal puts a rotated refresh token only in its cache (STACK.md), so the cache is what is kept.
+   */
+  @Property({ type: 'text', nullable: true, lazy: true })
+  oauthTokenCacheEncrypted: string | null = null;
+
+  /** When the identity provider last issued a new refresh token (connect, or a rotation on refresh). */
+  @Property({ type: 'datetime', nullable: true })
+  oauthRefreshTokenRenewedAt: Date | null = null;
+
+  /** When the cached access token expires (not secret; tells whether a fetch will refresh). */
+  @Property({ type: 'datetime', nullable: true })
+  oauthAccessTokenExpiresAt: Date | null = null;
+
+  /** The provider refused the stored grant (invalid_grant): no calls to it until staff reconnect. */
+  @Property({ type: 'boolean', default: false })
+  needsReauthorization: boolean = false;
+
+  /** The provider's answer when it refused the grant (no secrets), shown to staff. */
+  @Property({ type: 'text', nullable: true })
+  reauthorizationReason: string | null = null;
+
   // Health of the Email Processing Task for this mailbox.
   @Property({ type: 'datetime', nullable: true })
   lastFetchStartedAt: Date | null = null;
