@@ -324,14 +324,13 @@ describe('mail.fetch of a POP3 mailbox', () => {
     expect(mailbox.consecutiveFailures).toBe(1);
   });
 
-  it('fails a POP3 - OAuth mailbox without an access token as "not connected"', async () => {
+  it('fails a POP3 - OAuth mailbox that has no OAuth settings, saying which are missing', async () => {
     const box = await createMailbox({ kind: MailboxKind.Pop3OAuth, security: MailboxSecurity.Tls });
     await deliver(box, [readMailFixture(FIXTURES[0])]);
 
     const end = await runFetchJob(box.id);
 
-    const expected =
-      'Mailbox is not connected: type "POP3 - OAuth" needs an OAuth access token; connect (authorize) the mailbox first';
+    const expected = `Mailbox ${box.id} has no OAuth tenant id, client id, client secret`;
     expect(end).toEqual({ state: 'failed', reason: expected });
     const mailbox = await orm.em.fork().findOneOrFail(Mailbox, box.id);
     expect(mailbox.lastError).toBe(expected);

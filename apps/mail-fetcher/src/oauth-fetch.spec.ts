@@ -8,7 +8,12 @@ import { getQueueToken } from '@nestjs/bullmq';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { SecretCipher } from '@twe/config';
-import { MicrosoftOAuthTokenService, verifyImapConnection, withImapSession } from '@twe/mail';
+import {
+  MicrosoftOAuthTokenService,
+  verifyImapConnection,
+  verifyPop3Connection,
+  withImapSession,
+} from '@twe/mail';
 import {
   InboundMessage,
   Mailbox,
@@ -124,8 +129,10 @@ interface OAuthBox {
   password: string;
 }
 
-/** An `IMAP - OAuth` mailbox with an active ticket type, connected through the authorize redirect. */
-async function createConnectedMailbox(): Promise<OAuthBox> {
+/** An OAuth mailbox (`IMAP - OAuth` unless told) with an active ticket type, connected through the authorize redirect. */
+async function createConnectedMailbox(
+  kind: typeof MailboxKind.ImapOAuth | typeof MailboxKind.Pop3OAuth = MailboxKind.ImapOAuth,
+): Promise<OAuthBox> {
   const user = `shared${++userCount}@fabrikam.test`;
   // The password is only for the test to APPEND mail; the fetcher logs in with access tokens.
   const password = `pw-${randomBytes(6).toString('hex')}`;
@@ -134,9 +141,9 @@ async function createConnectedMailbox(): Promise<OAuthBox> {
   const em = orm.em.fork();
   const mailbox = new Mailbox({
     name: `OAuth ${user}`,
-    kind: MailboxKind.ImapOAuth,
+    kind,
     host: dovecot.host,
-    port: dovecot.imapsPort,
+    port: kind === MailboxKind.Pop3OAuth ? dovecot.pop3sPort : dovecot.imapsPort,
     security: MailboxSecurity.Tls,
     username: user,
   });
@@ -218,6 +225,44 @@ async function storedRefreshToken(mailboxId: number): Promise<string | null> {
 }
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+describe('mail.fetch of a POP3 - OAuth mailbox', () => {
+  it('fetches the sample messages with AUTH XOAUTH2 and empties the maildrop; the refresh token rotates', async () => {
+    idp.setAccessTokenTtl(120);
+    try {
+      const box = await createConnectedMailbox(MailboxKind.Pop3OAuth);
+      const fixtures = FIXTURES.map((name) => readMailFixture(name));
+      await append(box, fixtures); // the same maildir serves IMAP and POP3
+      const before = await storedRefreshToken(box.id);
+      const refreshedBefore = idp.counters.refreshed;
+
+      const end = await runFetchJob(box.id);
+
+      expect(end).toMatchObject({
+        state: 'completed',
+        outcome: { status: 'done', result: { seen: 4, captured: 4, deleted: 4 }, enqueued: 4 },
+      });
+      const rows = await orm.em.fork().find(InboundMessage, { mailbox: box.id }, { orderBy: { id: 'asc' } });
+      expect(rows.map((row) => row.sha256)).toEqual(fixtures.map(sha256));
+      expect(rows.every((row) => row.remoteId.startsWith('pop3:'))).toBe(true);
+      expect(
+        await verifyPop3Connection({
+          host: dovecot.host,
+          port: dovecot.pop3sPort,
+          security: 'tls',
+          auth: { kind: 'password', user: box.user, password: box.password },
+          trustedCaPem: dovecot.caCertPem,
+        }),
+      ).toEqual({ messages: 0, bytes: 0 });
+      expect(idp.counters.refreshed).toBe(refreshedBefore + 1);
+      const after = await storedRefreshToken(box.id);
+      expect(after).not.toBe(before);
+      expect(after).toBe(idp.currentRefreshToken(box.user));
+    } finally {
+      idp.setAccessTokenTtl(3600);
+    }
+  });
+});
 
 describe('mail.fetch of an IMAP - OAuth mailbox', () => {
   it('fetches the sample messages into captured rows, logging in with an access token', async () => {
