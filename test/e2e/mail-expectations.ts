@@ -68,3 +68,20 @@ export function sampleOutcomes(files: string[], maxMessageBytes: number): Sample
     };
   });
 }
+
+/**
+ * The sample as the MTA delivers it into the mailbox of `address`: with a `Delivered-To` header on
+ * top (Postfix, qmail and Gmail add one), so it reaches the ticket type of that address even when the
+ * To/Cc name another one. Size and hash are those of the new bytes as the server serves them.
+ */
+export function deliveredTo(sample: SampleOutcome, address: string): SampleOutcome {
+  const lineEnd = /^[^\n]*\r\n/.test(sample.raw.toString('latin1')) ? '\r\n' : '\n';
+  const raw = Buffer.concat([Buffer.from(`Delivered-To: ${address}${lineEnd}`, 'latin1'), sample.raw]);
+  const served = asServedByImap(raw);
+  return {
+    ...sample,
+    raw,
+    sizeAsServed: served.length,
+    sha256AsServed: createHash('sha256').update(served).digest('hex'),
+  };
+}
