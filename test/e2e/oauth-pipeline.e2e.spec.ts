@@ -32,7 +32,7 @@ import { deliveredTo, sampleOutcomes, type SampleOutcome } from './mail-expectat
 
 /**
  * `IMAP - OAuth` and `POP3 - OAuth` mailboxes end to end, on real parts: the four services as separate
- * processes (built output), a real Dovecot that validates XOAUTH2 access tokens by introspection
+ * processes (built output), a real Dovecot that validates XOAUTH2/OAUTHBEARER access tokens by introspection
  * against the local Microsoft-shaped identity provider (the real one cannot be reached from tests),
  * PostgreSQL, Redis and an SMTP sink. Staff connect each mailbox through the gateway's HTTP connect
  * flow. Both kinds share one Dovecot, identity provider, database and set of services (started once);
@@ -164,13 +164,15 @@ async function messagesLeft(kind: OAuthKind): Promise<number> {
   });
   await client.connect();
   try {
-    return (await client.status('INBOX', { messages: true })).messages ?? -1;
+    const status = await client.status('INBOX', { messages: true });
+    if (status === false || status.messages === undefined) throw new Error('no STATUS answer for INBOX');
+    return status.messages;
   } finally {
     await client.logout();
   }
 }
 
-describe('OAuth mailboxes end to end (connect over HTTP -> fetch with XOAUTH2 -> tickets -> notifications)', () => {
+describe('OAuth mailboxes end to end (connect over HTTP -> fetch with an access token -> tickets -> notifications)', () => {
   beforeAll(async () => {
     pickSamples();
     database = await createTestDatabase();
