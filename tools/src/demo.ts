@@ -7,7 +7,7 @@ import { fixturesDir, mailExpectations, readMailFixture, startPipelineScenario }
 
 /**
  * `npm run demo`: the main job on sample mail. Real Dovecot, PostgreSQL, Redis, an SMTP sink and
- * the four services as separate processes; a mailbox and two ticket types configured through the
+ * the five services as separate processes; a mailbox and two ticket types configured through the
  * gateway API; real sample mail delivered into the mailbox; then the tickets and notifications.
  */
 const SKIPPED = new Set([
@@ -34,7 +34,7 @@ export async function runDemo(args: string[]): Promise<void> {
   files.push('syn-15-large-30mb.eml (generated)');
   rmSync(largeDir, { recursive: true, force: true });
 
-  console.log('Starting PostgreSQL database, Dovecot, SMTP sink and the four services ...');
+  console.log('Starting PostgreSQL database, Dovecot, SMTP sink and the five services ...');
   const scenario = await startPipelineScenario();
   const stop = async (): Promise<void> => {
     await scenario.stop();
