@@ -1,42 +1,30 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 
-import { MikroORM } from '@mikro-orm/postgresql';
-import { getQueueToken } from '@nestjs/bullmq';
-import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { SecretCipher } from '@twe/config';
 import { verifyImapConnection, withImapSession, type ImapConnectionSettings } from '@twe/mail';
+import { FetchOutcomeKind, Mailbox, MailboxKind, MailboxSecurity } from '@twe/persistence';
 import {
-  FetchOutcomeKind,
-  InboundMessage,
-  Mailbox,
-  MailboxKind,
-  MailboxSecurity,
-  ormConfig,
-  runMigrations,
-  TicketTask,
-  TicketType,
-} from '@twe/persistence';
-import { enqueueFetchNow, jobId, QueueName, redisConnectionOptions } from '@twe/queues';
-import {
-  createTestDatabase,
-  deleteRedisKeys,
   freePort,
   generateMessages,
   readMailFixture,
   startDovecot,
   startFaultProxy,
-  testRedisUrl,
-  uniqueQueuePrefix,
   type DovecotServer,
   type FaultProxy,
-  type TestDatabase,
 } from '@twe/testing';
-import { QueueEvents, type Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { FetchOutcome, MailboxFetchService } from './mailbox-fetch.service';
+import {
+  appendToInbox,
+  CRLF_FIXTURES,
+  dovecotLogin,
+  dovecotUsers,
+  startFetcherHarness,
+  testCipher,
+  type FetcherHarness,
+  type JobEnd,
+} from '../test/fetcher-test-harness';
+import type { MailboxFetchService } from './mailbox-fetch.service';
 
 /**
  * Faults of issue 3, each against real parts: Dovecot, PostgreSQL, Redis, the fetcher module in this
@@ -50,36 +38,20 @@ import type { FetchOutcome, MailboxFetchService } from './mailbox-fetch.service'
  * behind the proxy use plain IMAP, since the proxy cannot see inside TLS.
  */
 
-const FIXTURES = [
-  'imaptools-example13.eml',
-  'imaptools-example14.eml',
-  'enmime-non-mime-html.eml',
-  'imaptools-utf8_headers.eml',
-  'mmp-m0001.eml',
-];
 const CONNECT_TIMEOUT_MS = 3_000;
 const GREETING_TIMEOUT_MS = 2_000;
 const LOGIN_TIMEOUT_MS = 5_000;
 
-const users = Array.from({ length: 12 }, (_, i) => ({
-  user: `fault${i}`,
-  password: `pw-${randomBytes(6).toString('hex')}`,
-}));
+const users = dovecotUsers(12, (i) => `fault${i}`);
 let nextUser = 0;
 
 let dovecot: DovecotServer;
-let database: TestDatabase;
-let orm: MikroORM;
-let app: INestApplication;
+let harness: FetcherHarness;
 let fetcher: MailboxFetchService;
-let fetchQueue: Queue;
-let fetchEvents: QueueEvents;
 let proxy: FaultProxy;
 let silentServer: Server;
 let silentPort: number;
 const silentSockets = new Set<Socket>();
-const prefix = uniqueQueuePrefix();
-const cipher = SecretCipher.fromEnvironment({ NODE_ENV: 'test' });
 
 beforeAll(async () => {
   dovecot = await startDovecot({ users });
@@ -92,40 +64,19 @@ beforeAll(async () => {
   silentPort = await freePort();
   await new Promise<void>((resolve) => silentServer.listen(silentPort, '127.0.0.1', resolve));
 
-  database = await createTestDatabase();
-  orm = await MikroORM.init(ormConfig({ databaseUrl: database.url, poolMax: 2 }));
-  await runMigrations(orm);
-  Object.assign(process.env, {
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'warn',
-    DATABASE_URL: database.url,
-    REDIS_URL: testRedisUrl(),
-    QUEUE_PREFIX: prefix,
-    FETCH_BATCH_SIZE: '25',
-    FETCH_RECONCILE_SECONDS: '3600',
-    FETCH_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS),
-    FETCH_GREETING_TIMEOUT_MS: String(GREETING_TIMEOUT_MS),
-    FETCH_LOGIN_TIMEOUT_MS: String(LOGIN_TIMEOUT_MS),
+  harness = await startFetcherHarness({
+    env: {
+      FETCH_BATCH_SIZE: '25',
+      FETCH_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS),
+      FETCH_GREETING_TIMEOUT_MS: String(GREETING_TIMEOUT_MS),
+      FETCH_LOGIN_TIMEOUT_MS: String(LOGIN_TIMEOUT_MS),
+    },
   });
-  const { AppModule } = await import('./app.module.js');
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-  app = moduleRef.createNestApplication();
-  await app.init();
-  fetcher = app.get((await import('./mailbox-fetch.service.js')).MailboxFetchService);
-  fetchQueue = app.get(getQueueToken(QueueName.MailFetch));
-  fetchEvents = new QueueEvents(QueueName.MailFetch, {
-    connection: redisConnectionOptions(testRedisUrl()),
-    prefix,
-  });
-  await fetchEvents.waitUntilReady();
+  fetcher = harness.app.get((await import('./mailbox-fetch.service.js')).MailboxFetchService);
 }, 60_000);
 
 afterAll(async () => {
-  await app?.close();
-  await fetchEvents?.close();
-  await orm?.close();
-  await database?.drop();
-  await deleteRedisKeys(testRedisUrl(), prefix);
+  await harness?.close();
   await proxy?.close();
   for (const socket of silentSockets) socket.destroy();
   await new Promise((resolve) => silentServer?.close(resolve));
@@ -149,56 +100,37 @@ interface Endpoint {
 }
 
 async function createMailbox(): Promise<TestMailbox> {
-  const { user, password } = users[nextUser++];
-  const em = orm.em.fork();
-  const mailbox = new Mailbox({
-    name: `Faults ${user}`,
-    kind: MailboxKind.Imap,
-    host: dovecot.host,
-    port: dovecot.imapPort,
-    security: MailboxSecurity.StartTls,
-    username: user,
-  });
-  mailbox.passwordEncrypted = cipher.encrypt(password);
-  mailbox.trustedCaPem = dovecot.caCertPem;
-  const type = new TicketType({
-    task: TicketTask.SimpleStorage,
-    name: 'Support',
-    emailTo: `${user}@example.com`,
-    workflowTag: 'Support',
-    mailbox,
-    adminEmail: 'admin@example.com',
-  });
-  await em.persistAndFlush([mailbox, type]);
-  const direct: ImapConnectionSettings = {
-    host: dovecot.host,
-    port: dovecot.imapPort,
-    security: 'starttls',
-    auth: { kind: 'password', user, password },
+  const login = users[nextUser++];
+  const mailbox = await harness.createMailboxWithType({
+    fields: {
+      name: `Faults ${login.user}`,
+      kind: MailboxKind.Imap,
+      host: dovecot.host,
+      port: dovecot.imapPort,
+      security: MailboxSecurity.StartTls,
+      username: login.user,
+    },
+    password: login.password,
     trustedCaPem: dovecot.caCertPem,
-  };
-  return { id: mailbox.id, direct, password };
+    emailTo: `${login.user}@example.com`,
+  });
+  const direct = dovecotLogin(dovecot, login, { port: dovecot.imapPort, security: 'starttls' });
+  return { id: mailbox.id, direct, password: login.password };
 }
 
 /** Points the mailbox row somewhere else (a fault, or back to the working server). */
 async function pointAt(box: TestMailbox, endpoint: Endpoint): Promise<void> {
-  const em = orm.em.fork();
+  const em = harness.orm.em.fork();
   const mailbox = await em.findOneOrFail(Mailbox, box.id);
   mailbox.host = endpoint.host ?? dovecot.host;
   mailbox.port = endpoint.port ?? dovecot.imapPort;
   mailbox.security = endpoint.security ?? MailboxSecurity.StartTls;
-  mailbox.passwordEncrypted = cipher.encrypt(endpoint.password ?? box.password);
+  mailbox.passwordEncrypted = testCipher.encrypt(endpoint.password ?? box.password);
   mailbox.trustedCaPem = endpoint.trustedCaPem === undefined ? dovecot.caCertPem : endpoint.trustedCaPem;
   await em.flush();
 }
 
 const behindProxy = (): Endpoint => ({ host: proxy.host, port: proxy.port, security: MailboxSecurity.None });
-
-async function append(settings: ImapConnectionSettings, messages: Buffer[]): Promise<void> {
-  await withImapSession(settings, async (session) => {
-    for (const message of messages) await session.client.append('INBOX', message);
-  });
-}
 
 /** Message-IDs of what is still in the INBOX. */
 async function inboxMessageIds(settings: ImapConnectionSettings): Promise<string[]> {
@@ -215,41 +147,11 @@ async function inboxMessageIds(settings: ImapConnectionSettings): Promise<string
 
 const inboxCount = async (box: TestMailbox) => (await verifyImapConnection(box.direct)).messages;
 
-type JobEnd = { state: 'completed'; outcome: FetchOutcome } | { state: 'failed'; reason: string };
+/** "Fetch now", given more time than the harness default: some faults wait out their timeouts. */
+const fetchNow = (mailboxId: number): Promise<JobEnd> =>
+  harness.runFetchJob(mailboxId, { timeoutMs: 60_000 });
 
-/** "Fetch now" through the queue, as staff would; resolves when the worker finished the job. */
-async function fetchNow(mailboxId: number): Promise<JobEnd> {
-  const id = jobId.fetchMailboxNow(mailboxId);
-  const ended = new Promise<JobEnd>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`job ${id} did not finish`)), 60_000);
-    const onCompleted = ({ jobId: finished, returnvalue }: { jobId: string; returnvalue: unknown }) => {
-      if (finished !== id) return;
-      done();
-      const outcome = (
-        typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue
-      ) as FetchOutcome;
-      resolve({ state: 'completed', outcome });
-    };
-    const onFailed = ({ jobId: failed, failedReason }: { jobId: string; failedReason: string }) => {
-      if (failed !== id) return;
-      done();
-      resolve({ state: 'failed', reason: failedReason });
-    };
-    const done = () => {
-      clearTimeout(timer);
-      fetchEvents.off('completed', onCompleted);
-      fetchEvents.off('failed', onFailed);
-    };
-    fetchEvents.on('completed', onCompleted);
-    fetchEvents.on('failed', onFailed);
-  });
-  await enqueueFetchNow(fetchQueue, mailboxId);
-  return ended;
-}
-
-async function healthOf(mailboxId: number): Promise<Mailbox> {
-  return orm.em.fork().findOneOrFail(Mailbox, mailboxId);
-}
+const healthOf = (mailboxId: number): Promise<Mailbox> => harness.reloadMailbox(mailboxId);
 
 interface CapturedCounts {
   rows: number;
@@ -260,9 +162,7 @@ interface CapturedCounts {
 
 /** inbound_message rows of the mailbox, counted per remote message and per Message-ID header. */
 async function captured(mailboxId: number): Promise<CapturedCounts> {
-  const rows = await orm.em
-    .fork()
-    .find(InboundMessage, { mailbox: mailboxId }, { populate: ['raw'], orderBy: { id: 'asc' } });
+  const rows = await harness.capturedRows(mailboxId);
   const messageIds = rows.map(
     (row) => /^Message-ID:\s*(<[^>]+>)/im.exec(row.raw.toString('latin1'))?.[1] ?? `(none in row ${row.id})`,
   );
@@ -330,8 +230,8 @@ describe('a fetch that cannot log in or reach the server', () => {
     '$situation: health says so, backs off, loses nothing, then recovers',
     async (fault) => {
       const box = await createMailbox();
-      const fixtures = FIXTURES.map((name) => readMailFixture(name));
-      await append(box.direct, fixtures);
+      const fixtures = CRLF_FIXTURES.map((name) => readMailFixture(name));
+      await appendToInbox(box.direct, fixtures);
       const endpoint = fault.fault();
       await pointAt(box, endpoint);
 
@@ -401,8 +301,8 @@ describe('a fetch that cannot log in or reach the server', () => {
 describe('a message whose body comes back empty', () => {
   it('is left in the mailbox and shown in the health; the next run captures it once', async () => {
     const box = await createMailbox();
-    const fixtures = FIXTURES.map((name) => readMailFixture(name));
-    await append(box.direct, fixtures);
+    const fixtures = CRLF_FIXTURES.map((name) => readMailFixture(name));
+    await appendToInbox(box.direct, fixtures);
     await pointAt(box, behindProxy());
     proxy.blankBodyLiteral(2); // the proxy sends the 2nd BODY[] as `{0}`: what some servers do for RFC822
 
@@ -443,7 +343,7 @@ describe('a connection dropped in the middle of a 300-message fetch', () => {
       attachmentEvery: 10,
       attachmentSizes: [8_000],
     });
-    await append(
+    await appendToInbox(
       box.direct,
       messages.map((message) => message.raw),
     );

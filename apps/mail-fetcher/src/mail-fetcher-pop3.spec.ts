@@ -1,112 +1,55 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 
-import { MikroORM } from '@mikro-orm/postgresql';
-import { getQueueToken } from '@nestjs/bullmq';
-import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { SecretCipher } from '@twe/config';
-import { verifyPop3Connection, withImapSession, type Pop3ConnectionSettings } from '@twe/mail';
+import { verifyPop3Connection, type Pop3ConnectionSettings } from '@twe/mail';
+import { InboundState, Mailbox, MailboxKind, MailboxSecurity } from '@twe/persistence';
+import { jobId } from '@twe/queues';
 import {
-  InboundMessage,
-  InboundState,
-  Mailbox,
-  MailboxKind,
-  MailboxSecurity,
-  ormConfig,
-  runMigrations,
-  TicketTask,
-  TicketType,
-} from '@twe/persistence';
-import { enqueueFetchNow, jobId, QueueName, redisConnectionOptions } from '@twe/queues';
-import {
-  createTestDatabase,
-  deleteRedisKeys,
   dropIntoMaildir,
   readMailFixture,
   startDovecot,
   startTcpProxy,
-  testRedisUrl,
-  uniqueQueuePrefix,
   type DovecotServer,
   type TcpProxy,
-  type TestDatabase,
 } from '@twe/testing';
-import { QueueEvents, type Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import {
+  appendToInbox,
+  CRLF_FIXTURES,
+  dovecotLogin,
+  dovecotUsers,
+  sha256,
+  startFetcherHarness,
+  type FetcherHarness,
+} from '../test/fetcher-test-harness';
 import type { MailboxConnectionTestService } from './mailbox-connection-test.service';
-import type { FetchOutcome } from './mailbox-fetch.service';
 
 /**
  * POP3 mailboxes through the real fetcher module (in process): Dovecot's POP3, PostgreSQL, Redis.
  * Modules that import @twe/runtime are loaded only once the environment is set (appConfig() caches it).
  */
 
-// CRLF-only fixtures: Dovecot serves them byte for byte, so hashes can be compared with the files.
-const FIXTURES = [
-  'imaptools-example13.eml',
-  'imaptools-example14.eml',
-  'enmime-non-mime-html.eml',
-  'imaptools-utf8_headers.eml',
-  'mmp-m0001.eml',
-];
-
-const users = Array.from({ length: 8 }, (_, i) => ({
-  user: `pop${i}@example.test`,
-  password: `pw-${randomBytes(6).toString('hex')}`,
-}));
+const users = dovecotUsers(8, (i) => `pop${i}@example.test`);
 let nextUser = 0;
 
 let dovecot: DovecotServer;
 let proxy: TcpProxy;
-let database: TestDatabase;
-let orm: MikroORM;
-let app: INestApplication;
-let fetchQueue: Queue;
-let inboundQueue: Queue;
-let fetchEvents: QueueEvents;
+let harness: FetcherHarness;
 let connectionTest: MailboxConnectionTestService;
-const prefix = uniqueQueuePrefix();
-const cipher = SecretCipher.fromEnvironment({ NODE_ENV: 'test' });
 
 beforeAll(async () => {
   dovecot = await startDovecot({ users });
   proxy = await startTcpProxy({ host: dovecot.host, port: dovecot.pop3Port });
-  database = await createTestDatabase();
-  orm = await MikroORM.init(ormConfig({ databaseUrl: database.url, poolMax: 2 }));
-  await runMigrations(orm);
-  Object.assign(process.env, {
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'warn',
-    DATABASE_URL: database.url,
-    REDIS_URL: testRedisUrl(),
-    QUEUE_PREFIX: prefix,
-    FETCH_BATCH_SIZE: '2',
-    FETCH_RECONCILE_SECONDS: '3600',
-    MAILBOX_TEST_TIMEOUT_MS: '5000',
+  harness = await startFetcherHarness({
+    env: { FETCH_BATCH_SIZE: '2', MAILBOX_TEST_TIMEOUT_MS: '5000' },
   });
-  const { AppModule } = await import('./app.module.js');
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-  app = moduleRef.createNestApplication();
-  await app.init();
-  fetchQueue = app.get(getQueueToken(QueueName.MailFetch));
-  inboundQueue = app.get(getQueueToken(QueueName.InboundProcess));
-  connectionTest = app.get(
+  connectionTest = harness.app.get(
     (await import('./mailbox-connection-test.service.js')).MailboxConnectionTestService,
   );
-  fetchEvents = new QueueEvents(QueueName.MailFetch, {
-    connection: redisConnectionOptions(testRedisUrl()),
-    prefix,
-  });
-  await fetchEvents.waitUntilReady();
 });
 
 afterAll(async () => {
-  await app?.close();
-  await fetchEvents?.close();
-  await orm?.close();
-  await database?.drop();
-  await deleteRedisKeys(testRedisUrl(), prefix);
+  await harness?.close();
   await proxy?.stop();
   await dovecot?.stop();
 });
@@ -120,99 +63,43 @@ interface TestMailbox {
 async function createMailbox(
   options: { kind?: MailboxKind; security?: MailboxSecurity; port?: number; password?: string } = {},
 ): Promise<TestMailbox> {
-  const { user, password } = users[nextUser++];
+  const login = users[nextUser++];
   const security = options.security ?? MailboxSecurity.StartTls;
-  const em = orm.em.fork();
-  const mailbox = new Mailbox({
-    name: `Support ${user}`,
-    kind: options.kind ?? MailboxKind.Pop3,
-    host: dovecot.host,
-    port: options.port ?? (security === MailboxSecurity.Tls ? dovecot.pop3sPort : dovecot.pop3Port),
-    security,
-    username: user,
+  const mailbox = await harness.createMailboxWithType({
+    fields: {
+      name: `Support ${login.user}`,
+      kind: options.kind ?? MailboxKind.Pop3,
+      host: dovecot.host,
+      port: options.port ?? (security === MailboxSecurity.Tls ? dovecot.pop3sPort : dovecot.pop3Port),
+      security,
+      username: login.user,
+    },
+    password: options.password ?? login.password,
+    trustedCaPem: dovecot.caCertPem,
+    emailTo: login.user,
   });
-  mailbox.passwordEncrypted = cipher.encrypt(options.password ?? password);
-  mailbox.trustedCaPem = dovecot.caCertPem;
-  const type = new TicketType({
-    task: TicketTask.SimpleStorage,
-    name: 'Support',
-    emailTo: user,
-    workflowTag: 'Support',
-    mailbox,
-    adminEmail: 'admin@example.com',
-  });
-  await em.persistAndFlush([mailbox, type]);
   return {
     id: mailbox.id,
-    settings: {
-      host: dovecot.host,
-      port: dovecot.pop3sPort,
-      security: 'tls',
-      auth: { kind: 'password', user, password },
-      trustedCaPem: dovecot.caCertPem,
-    },
+    settings: dovecotLogin(dovecot, login, { port: dovecot.pop3sPort, security: 'tls' }),
   };
 }
 
 /** POP3 has no APPEND: messages go into the same maildir over IMAP. */
 async function deliver(box: TestMailbox, messages: Buffer[]): Promise<void> {
-  const imap = { ...box.settings, port: dovecot.imapsPort, timeouts: undefined };
-  await withImapSession(imap, async (session) => {
-    for (const message of messages) await session.client.append('INBOX', message);
-  });
+  await appendToInbox({ ...box.settings, port: dovecot.imapsPort, timeouts: undefined }, messages);
 }
 
 async function onServer(box: TestMailbox): Promise<number> {
   return (await verifyPop3Connection(box.settings)).messages;
 }
 
-type JobEnd = { state: 'completed'; outcome: FetchOutcome } | { state: 'failed'; reason: string };
-
-/** "Fetch now" through the queue, as staff would; resolves when the worker finished the job. */
-async function runFetchJob(mailboxId: number): Promise<JobEnd> {
-  const id = jobId.fetchMailboxNow(mailboxId);
-  const ended = new Promise<JobEnd>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`job ${id} did not finish`)), 30_000);
-    const onCompleted = ({ jobId: finished, returnvalue }: { jobId: string; returnvalue: unknown }) => {
-      if (finished !== id) return;
-      done();
-      const outcome = (
-        typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue
-      ) as FetchOutcome;
-      resolve({ state: 'completed', outcome });
-    };
-    const onFailed = ({ jobId: failed, failedReason }: { jobId: string; failedReason: string }) => {
-      if (failed !== id) return;
-      done();
-      resolve({ state: 'failed', reason: failedReason });
-    };
-    const done = () => {
-      clearTimeout(timer);
-      fetchEvents.off('completed', onCompleted);
-      fetchEvents.off('failed', onFailed);
-    };
-    fetchEvents.on('completed', onCompleted);
-    fetchEvents.on('failed', onFailed);
-  });
-  await enqueueFetchNow(fetchQueue, mailboxId);
-  return ended;
-}
-
-async function rowsOf(mailboxId: number): Promise<InboundMessage[]> {
-  return orm.em
-    .fork()
-    .find(InboundMessage, { mailbox: mailboxId }, { populate: ['raw'], orderBy: { id: 'asc' } });
-}
-
-const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
-
 describe('mail.fetch of a POP3 mailbox', () => {
   it('captures the real sample messages, empties the maildrop, enqueues inbound.process and records health', async () => {
     const box = await createMailbox({ security: MailboxSecurity.StartTls });
-    const fixtures = FIXTURES.map((name) => readMailFixture(name));
+    const fixtures = CRLF_FIXTURES.map((name) => readMailFixture(name));
     await deliver(box, fixtures);
 
-    const end = await runFetchJob(box.id);
+    const end = await harness.runFetchJob(box.id);
 
     expect(end).toMatchObject({
       state: 'completed',
@@ -222,28 +109,30 @@ describe('mail.fetch of a POP3 mailbox', () => {
         enqueued: 5,
       },
     });
-    const rows = await rowsOf(box.id);
+    const rows = await harness.capturedRows(box.id);
     expect(rows.map((row) => row.sha256)).toEqual(fixtures.map(sha256));
     expect(rows.map((row) => row.raw)).toEqual(fixtures);
     expect(rows.every((row) => row.state === InboundState.Captured && !row.truncated)).toBe(true);
     expect(rows.every((row) => /^pop3:[0-9a-f]{16}$/.test(row.remoteId))).toBe(true);
     expect(await onServer(box)).toBe(0);
     for (const row of rows) {
-      expect((await inboundQueue.getJob(jobId.inbound(row.id)))?.data).toEqual({ inboundMessageId: row.id });
+      expect((await harness.inboundQueue.getJob(jobId.inbound(row.id)))?.data).toEqual({
+        inboundMessageId: row.id,
+      });
     }
-    const mailbox = await orm.em.fork().findOneOrFail(Mailbox, box.id);
+    const mailbox = await harness.orm.em.fork().findOneOrFail(Mailbox, box.id);
     expect(mailbox).toMatchObject({ lastFetchCapturedCount: 5, consecutiveFailures: 0, lastError: null });
     expect(mailbox.lastSuccessAt).toBeInstanceOf(Date);
   });
 
   it('after the connection drops before QUIT: nothing lost, health says so, the next run yields each message once', async () => {
     const box = await createMailbox({ security: MailboxSecurity.None, port: proxy.port });
-    const fixtures = FIXTURES.slice(0, 3).map((name) => readMailFixture(name));
+    const fixtures = CRLF_FIXTURES.slice(0, 3).map((name) => readMailFixture(name));
     await deliver(box, fixtures);
     proxy.cutWhenClientSends = /^QUIT/m;
     const cutsBefore = proxy.cuts;
 
-    const failed = await runFetchJob(box.id);
+    const failed = await harness.runFetchJob(box.id);
 
     expect(proxy.cuts).toBe(cutsBefore + 1);
     expect(failed.state).toBe('failed');
@@ -251,17 +140,18 @@ describe('mail.fetch of a POP3 mailbox', () => {
       `POP3 127.0.0.1:${proxy.port}: QUIT: the connection was closed (before QUIT: the 2 message(s) ` +
       'captured in this batch are stored and stay on the server until the next run deletes them)';
     expect(failed.state === 'failed' && failed.reason).toBe(note);
-    let mailbox = await orm.em.fork().findOneOrFail(Mailbox, box.id);
+    let mailbox = await harness.orm.em.fork().findOneOrFail(Mailbox, box.id);
     expect(mailbox).toMatchObject({ consecutiveFailures: 1, lastError: note, lastFetchCapturedCount: 2 });
     expect(mailbox.lastSuccessAt).toBeNull();
     // Nothing lost: the first batch is stored and still on the server; no processing was announced.
-    const stored = await rowsOf(box.id);
+    const stored = await harness.capturedRows(box.id);
     expect(stored.map((row) => row.raw)).toEqual(fixtures.slice(0, 2));
     expect(await onServer(box)).toBe(3);
-    for (const row of stored) expect(await inboundQueue.getJob(jobId.inbound(row.id))).toBeUndefined();
+    for (const row of stored)
+      expect(await harness.inboundQueue.getJob(jobId.inbound(row.id))).toBeUndefined();
 
     proxy.cutWhenClientSends = null;
-    const end = await runFetchJob(box.id);
+    const end = await harness.runFetchJob(box.id);
 
     expect(end).toMatchObject({
       state: 'completed',
@@ -271,32 +161,32 @@ describe('mail.fetch of a POP3 mailbox', () => {
         enqueued: 3,
       },
     });
-    const rows = await rowsOf(box.id);
+    const rows = await harness.capturedRows(box.id);
     expect(rows.map((row) => row.raw)).toEqual(fixtures);
     expect(new Set(rows.map((row) => row.remoteId)).size).toBe(3);
     expect(await onServer(box)).toBe(0);
-    for (const row of rows) expect(await inboundQueue.getJob(jobId.inbound(row.id))).toBeDefined();
-    mailbox = await orm.em.fork().findOneOrFail(Mailbox, box.id);
+    for (const row of rows) expect(await harness.inboundQueue.getJob(jobId.inbound(row.id))).toBeDefined();
+    mailbox = await harness.orm.em.fork().findOneOrFail(Mailbox, box.id);
     expect(mailbox).toMatchObject({ consecutiveFailures: 0, lastError: null, lastFetchCapturedCount: 1 });
   });
 
   it('leaves a message whose body comes back empty on the server and shows it in the health', async () => {
     const box = await createMailbox({ security: MailboxSecurity.Tls });
-    await deliver(box, [readMailFixture(FIXTURES[0])]);
+    await deliver(box, [readMailFixture(CRLF_FIXTURES[0])]);
     await dropIntoMaildir(dovecot, box.settings.auth.user, ''); // Dovecot refuses to APPEND 0 bytes
-    await deliver(box, [readMailFixture(FIXTURES[1])]);
+    await deliver(box, [readMailFixture(CRLF_FIXTURES[1])]);
 
-    const end = await runFetchJob(box.id);
+    const end = await harness.runFetchJob(box.id);
 
     expect(end).toMatchObject({
       state: 'completed',
       outcome: { status: 'done', result: { seen: 3, captured: 2, deleted: 2 }, enqueued: 2 },
     });
     expect(await onServer(box)).toBe(1);
-    expect((await rowsOf(box.id)).map((row) => row.raw)).toEqual(
-      FIXTURES.slice(0, 2).map((name) => readMailFixture(name)),
+    expect((await harness.capturedRows(box.id)).map((row) => row.raw)).toEqual(
+      CRLF_FIXTURES.slice(0, 2).map((name) => readMailFixture(name)),
     );
-    const mailbox = await orm.em.fork().findOneOrFail(Mailbox, box.id);
+    const mailbox = await harness.orm.em.fork().findOneOrFail(Mailbox, box.id);
     expect(mailbox.consecutiveFailures).toBe(0);
     expect(mailbox.lastSuccessAt).toBeInstanceOf(Date);
     // Problems of a successful run are listed apart from failures (lastError is for failed runs).
@@ -312,27 +202,27 @@ describe('mail.fetch of a POP3 mailbox', () => {
     const wrong = `wrong-${randomBytes(6).toString('hex')}`;
     const box = await createMailbox({ security: MailboxSecurity.Tls, password: wrong });
 
-    const end = await runFetchJob(box.id);
+    const end = await harness.runFetchJob(box.id);
 
     expect(end.state).toBe('failed');
     const reason = end.state === 'failed' ? end.reason : '';
     expect(reason).toBe(
       `POP3 127.0.0.1:${dovecot.pop3sPort}: login refused for "${box.settings.auth.user}": -ERR [AUTH] Authentication failed.`,
     );
-    const mailbox = await orm.em.fork().findOneOrFail(Mailbox, box.id);
+    const mailbox = await harness.orm.em.fork().findOneOrFail(Mailbox, box.id);
     expect(mailbox.lastError).toBe(reason);
     expect(mailbox.consecutiveFailures).toBe(1);
   });
 
   it('fails a POP3 - OAuth mailbox that has no OAuth settings, saying which are missing', async () => {
     const box = await createMailbox({ kind: MailboxKind.Pop3OAuth, security: MailboxSecurity.Tls });
-    await deliver(box, [readMailFixture(FIXTURES[0])]);
+    await deliver(box, [readMailFixture(CRLF_FIXTURES[0])]);
 
-    const end = await runFetchJob(box.id);
+    const end = await harness.runFetchJob(box.id);
 
     const expected = `Mailbox ${box.id} has no OAuth tenant id, client id, client secret`;
     expect(end).toEqual({ state: 'failed', reason: expected });
-    const mailbox = await orm.em.fork().findOneOrFail(Mailbox, box.id);
+    const mailbox = await harness.orm.em.fork().findOneOrFail(Mailbox, box.id);
     expect(mailbox.lastError).toBe(expected);
     expect(await onServer(box)).toBe(1);
   });
@@ -344,7 +234,7 @@ describe('test connection of a POP3 mailbox', () => {
     ['implicit TLS', MailboxSecurity.Tls],
   ])('logs in over %s and reports STAT', async (_situation, security) => {
     const box = await createMailbox({ security });
-    const fixtures = FIXTURES.slice(0, 2).map((name) => readMailFixture(name));
+    const fixtures = CRLF_FIXTURES.slice(0, 2).map((name) => readMailFixture(name));
     await deliver(box, fixtures);
     const bytes = fixtures.reduce((sum, raw) => sum + raw.length, 0);
 

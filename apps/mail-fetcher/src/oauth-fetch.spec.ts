@@ -1,51 +1,32 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { MikroORM } from '@mikro-orm/postgresql';
-import { getQueueToken } from '@nestjs/bullmq';
-import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { SecretCipher } from '@twe/config';
-import {
-  MicrosoftOAuthTokenService,
-  verifyImapConnection,
-  verifyPop3Connection,
-  withImapSession,
-} from '@twe/mail';
-import {
-  InboundMessage,
-  Mailbox,
-  MailboxKind,
-  MailboxSecurity,
-  ormConfig,
-  runMigrations,
-  TicketTask,
-  TicketType,
-} from '@twe/persistence';
-import { enqueueFetchNow, jobId, QueueName, redisConnectionOptions } from '@twe/queues';
+import { MicrosoftOAuthTokenService, verifyImapConnection, verifyPop3Connection } from '@twe/mail';
+import { Mailbox, MailboxKind, MailboxSecurity } from '@twe/persistence';
 import {
   captureProcessOutput,
-  createTestDatabase,
-  deleteRedisKeys,
   readMailFixture,
   readRedisKeysAsText,
   startDovecot,
   startFakeIdentityProvider,
   testRedisUrl,
-  uniqueQueuePrefix,
   type DovecotServer,
   type FakeIdentityProvider,
   type OutputCapture,
-  type TestDatabase,
 } from '@twe/testing';
-import { QueueEvents, type Queue } from 'bullmq';
-import { Logger as PinoLogger } from 'nestjs-pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import {
+  appendToInbox,
+  dovecotLogin,
+  sha256,
+  startFetcherHarness,
+  testCipher,
+  type FetcherHarness,
+} from '../test/fetcher-test-harness';
 import { MailboxConnectionTestService } from './mailbox-connection-test.service';
-import type { FetchOutcome } from './mailbox-fetch.service';
 
 // Real Dovecot (XOAUTH2/OAUTHBEARER checked against the identity provider's introspection), real
 // PostgreSQL and Redis; the identity provider is the local Microsoft-shaped one (login.microsoftonline.com
@@ -62,62 +43,36 @@ const FIXTURES = [
 
 let idp: FakeIdentityProvider;
 let dovecot: DovecotServer;
-let database: TestDatabase;
-let orm: MikroORM;
-let app: INestApplication;
-let fetchQueue: Queue;
-let fetchEvents: QueueEvents;
+let harness: FetcherHarness;
 let tokens: MicrosoftOAuthTokenService;
 let output: OutputCapture;
 let caDir: string;
-const prefix = uniqueQueuePrefix();
-const cipher = SecretCipher.fromEnvironment({ NODE_ENV: 'test' });
 const passwords: string[] = [];
 let userCount = 0;
 
 beforeAll(async () => {
   idp = await startFakeIdentityProvider({ clients: { [CLIENT_ID]: CLIENT_SECRET } });
   dovecot = await startDovecot({ oauth2IntrospectionUrl: idp.introspectionUrl });
-  database = await createTestDatabase();
-  orm = await MikroORM.init(ormConfig({ databaseUrl: database.url, poolMax: 2 }));
-  await runMigrations(orm);
   caDir = await mkdtemp(join(tmpdir(), 'twe-idp-ca-'));
   await writeFile(join(caDir, 'ca.pem'), idp.caCertPem);
 
-  Object.assign(process.env, {
-    NODE_ENV: 'test',
-    // Debug: the most the services ever log, so the leak check below sees everything.
-    LOG_LEVEL: 'debug',
-    DATABASE_URL: database.url,
-    REDIS_URL: testRedisUrl(),
-    QUEUE_PREFIX: prefix,
-    FETCH_RECONCILE_SECONDS: '3600',
-    MICROSOFT_AUTHORITY_HOST: idp.authorityHost,
-    MICROSOFT_AUTHORITY_CA_FILE: join(caDir, 'ca.pem'),
-  });
   output = captureProcessOutput();
-  const { AppModule } = await import('./app.module.js');
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-  app = moduleRef.createNestApplication({ bufferLogs: true });
-  // The logger production uses (nestjs-pino), so the captured lines are the real ones.
-  app.useLogger(app.get(PinoLogger));
-  await app.init();
-  tokens = app.get(MicrosoftOAuthTokenService);
-  fetchQueue = app.get(getQueueToken(QueueName.MailFetch));
-  fetchEvents = new QueueEvents(QueueName.MailFetch, {
-    connection: redisConnectionOptions(testRedisUrl()),
-    prefix,
+  harness = await startFetcherHarness({
+    env: {
+      // Debug: the most the services ever log, so the leak check below sees everything.
+      LOG_LEVEL: 'debug',
+      MICROSOFT_AUTHORITY_HOST: idp.authorityHost,
+      MICROSOFT_AUTHORITY_CA_FILE: join(caDir, 'ca.pem'),
+    },
+    // The logger production uses (nestjs-pino), so the captured lines are the real ones.
+    productionLogger: true,
   });
-  await fetchEvents.waitUntilReady();
+  tokens = harness.app.get(MicrosoftOAuthTokenService);
 });
 
 afterAll(async () => {
   output?.stop();
-  await app?.close();
-  await fetchEvents?.close();
-  await orm?.close();
-  await database?.drop();
-  await deleteRedisKeys(testRedisUrl(), prefix);
+  await harness?.close();
   await dovecot?.stop();
   await idp?.stop();
   if (caDir) await rm(caDir, { recursive: true, force: true });
@@ -138,93 +93,47 @@ async function createConnectedMailbox(
   const password = `pw-${randomBytes(6).toString('hex')}`;
   passwords.push(password);
   await dovecot.addUser(user, password);
-  const em = orm.em.fork();
-  const mailbox = new Mailbox({
-    name: `OAuth ${user}`,
-    kind,
-    host: dovecot.host,
-    port: kind === MailboxKind.Pop3OAuth ? dovecot.pop3sPort : dovecot.imapsPort,
-    security: MailboxSecurity.Tls,
-    username: user,
-  });
-  mailbox.trustedCaPem = dovecot.caCertPem;
-  mailbox.oauthProvider = 'microsoft';
-  mailbox.oauthTenantId = TENANT;
-  mailbox.oauthClientId = CLIENT_ID;
-  mailbox.oauthClientSecretEncrypted = cipher.encrypt(CLIENT_SECRET);
-  mailbox.oauthRedirectUrl = 'https://helpdesk.fabrikam.test/api/oauth/microsoft/callback';
-  const type = new TicketType({
-    task: TicketTask.SimpleStorage,
-    name: 'Support',
+  const mailbox = await harness.createMailboxWithType({
+    fields: {
+      name: `OAuth ${user}`,
+      kind,
+      host: dovecot.host,
+      port: kind === MailboxKind.Pop3OAuth ? dovecot.pop3sPort : dovecot.imapsPort,
+      security: MailboxSecurity.Tls,
+      username: user,
+    },
+    trustedCaPem: dovecot.caCertPem,
     emailTo: user,
-    workflowTag: 'Support',
-    mailbox,
     adminEmail: 'admin@fabrikam.test',
+    configure: (row) => {
+      row.oauthProvider = 'microsoft';
+      row.oauthTenantId = TENANT;
+      row.oauthClientId = CLIENT_ID;
+      row.oauthClientSecretEncrypted = testCipher.encrypt(CLIENT_SECRET);
+      row.oauthRedirectUrl = 'https://helpdesk.fabrikam.test/api/oauth/microsoft/callback';
+    },
   });
-  await em.persistAndFlush([mailbox, type]);
   const redirect = await idp.followAuthorizeUrl(await tokens.authorizeUrl(mailbox.id, 'state'));
   await tokens.connectWithCode(mailbox.id, redirect.searchParams.get('code') ?? '');
   return { id: mailbox.id, user, password };
 }
 
 function passwordSettings(box: OAuthBox) {
-  return {
-    host: dovecot.host,
-    port: dovecot.imapsPort,
-    security: 'tls' as const,
-    auth: { kind: 'password' as const, user: box.user, password: box.password },
-    trustedCaPem: dovecot.caCertPem,
-  };
+  return dovecotLogin(dovecot, box, { port: dovecot.imapsPort, security: 'tls' });
 }
 
 async function append(box: OAuthBox, messages: Buffer[]): Promise<void> {
-  await withImapSession(passwordSettings(box), async (session) => {
-    for (const message of messages) await session.client.append('INBOX', message);
-  });
-}
-
-type JobEnd = { state: 'completed'; outcome: FetchOutcome } | { state: 'failed'; reason: string };
-
-/** "Fetch now" through the queue; resolves when the worker finished the job. */
-async function runFetchJob(mailboxId: number): Promise<JobEnd> {
-  const id = jobId.fetchMailboxNow(mailboxId);
-  const ended = new Promise<JobEnd>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`job ${id} did not finish`)), 30_000);
-    const onCompleted = ({ jobId: finished, returnvalue }: { jobId: string; returnvalue: unknown }) => {
-      if (finished !== id) return;
-      done();
-      resolve({
-        state: 'completed',
-        outcome: (typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue) as FetchOutcome,
-      });
-    };
-    const onFailed = ({ jobId: failed, failedReason }: { jobId: string; failedReason: string }) => {
-      if (failed !== id) return;
-      done();
-      resolve({ state: 'failed', reason: failedReason });
-    };
-    const done = () => {
-      clearTimeout(timer);
-      fetchEvents.off('completed', onCompleted);
-      fetchEvents.off('failed', onFailed);
-    };
-    fetchEvents.on('completed', onCompleted);
-    fetchEvents.on('failed', onFailed);
-  });
-  await enqueueFetchNow(fetchQueue, mailboxId);
-  return ended;
+  await appendToInbox(passwordSettings(box), messages);
 }
 
 async function storedRefreshToken(mailboxId: number): Promise<string | null> {
-  const mailbox = await orm.em
+  const mailbox = await harness.orm.em
     .fork()
     .findOneOrFail(Mailbox, mailboxId, { populate: ['oauthRefreshTokenEncrypted'] });
   return mailbox.oauthRefreshTokenEncrypted === null
     ? null
-    : cipher.decrypt(mailbox.oauthRefreshTokenEncrypted);
+    : testCipher.decrypt(mailbox.oauthRefreshTokenEncrypted);
 }
-
-const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 describe('mail.fetch of a POP3 - OAuth mailbox', () => {
   it('fetches the sample messages with AUTH XOAUTH2 and empties the maildrop; the refresh token rotates', async () => {
@@ -236,23 +145,17 @@ describe('mail.fetch of a POP3 - OAuth mailbox', () => {
       const before = await storedRefreshToken(box.id);
       const refreshedBefore = idp.counters.refreshed;
 
-      const end = await runFetchJob(box.id);
+      const end = await harness.runFetchJob(box.id);
 
       expect(end).toMatchObject({
         state: 'completed',
         outcome: { status: 'done', result: { seen: 4, captured: 4, deleted: 4 }, enqueued: 4 },
       });
-      const rows = await orm.em.fork().find(InboundMessage, { mailbox: box.id }, { orderBy: { id: 'asc' } });
+      const rows = await harness.capturedRows(box.id);
       expect(rows.map((row) => row.sha256)).toEqual(fixtures.map(sha256));
       expect(rows.every((row) => row.remoteId.startsWith('pop3:'))).toBe(true);
       expect(
-        await verifyPop3Connection({
-          host: dovecot.host,
-          port: dovecot.pop3sPort,
-          security: 'tls',
-          auth: { kind: 'password', user: box.user, password: box.password },
-          trustedCaPem: dovecot.caCertPem,
-        }),
+        await verifyPop3Connection(dovecotLogin(dovecot, box, { port: dovecot.pop3sPort, security: 'tls' })),
       ).toEqual({ messages: 0, bytes: 0 });
       expect(idp.counters.refreshed).toBe(refreshedBefore + 1);
       const after = await storedRefreshToken(box.id);
@@ -270,18 +173,16 @@ describe('mail.fetch of an IMAP - OAuth mailbox', () => {
     const fixtures = FIXTURES.map((name) => readMailFixture(name));
     await append(box, fixtures);
 
-    const end = await runFetchJob(box.id);
+    const end = await harness.runFetchJob(box.id);
 
     expect(end).toMatchObject({
       state: 'completed',
       outcome: { status: 'done', result: { seen: 4, captured: 4, deleted: 4 }, enqueued: 4 },
     });
-    const rows = await orm.em
-      .fork()
-      .find(InboundMessage, { mailbox: box.id }, { populate: ['raw'], orderBy: { id: 'asc' } });
+    const rows = await harness.capturedRows(box.id);
     expect(rows.map((row) => row.sha256)).toEqual(fixtures.map(sha256));
     expect(await verifyImapConnection(passwordSettings(box))).toEqual({ messages: 0 });
-    const mailbox = await orm.em.fork().findOneOrFail(Mailbox, box.id);
+    const mailbox = await harness.orm.em.fork().findOneOrFail(Mailbox, box.id);
     expect(mailbox.lastFetchCapturedCount).toBe(4);
     expect(mailbox.lastError).toBeNull();
     expect(mailbox.needsReauthorization).toBe(false);
@@ -296,7 +197,7 @@ describe('mail.fetch of an IMAP - OAuth mailbox', () => {
       for (let fetch = 1; fetch <= 5; fetch++) {
         await append(box, [readMailFixture(FIXTURES[fetch % FIXTURES.length])]);
         const refreshedBefore = idp.counters.refreshed;
-        const end = await runFetchJob(box.id);
+        const end = await harness.runFetchJob(box.id);
         expect(end).toMatchObject({
           state: 'completed',
           outcome: { status: 'done', result: { captured: 1 } },
@@ -307,7 +208,7 @@ describe('mail.fetch of an IMAP - OAuth mailbox', () => {
         expect(stored).not.toContain(current);
         stored.push(current);
       }
-      const mailbox = await orm.em.fork().findOneOrFail(Mailbox, box.id);
+      const mailbox = await harness.orm.em.fork().findOneOrFail(Mailbox, box.id);
       expect(mailbox.oauthRefreshTokenRenewedAt).toBeInstanceOf(Date);
       expect(mailbox.consecutiveFailures).toBe(0);
     } finally {
@@ -322,19 +223,20 @@ describe('mail.fetch of an IMAP - OAuth mailbox', () => {
       await append(box, [readMailFixture(FIXTURES[0])]);
       idp.revokeUser(box.user);
 
-      const first = await runFetchJob(box.id);
+      const first = await harness.runFetchJob(box.id);
       expect(first.state).toBe('failed');
       expect((first as { reason: string }).reason).toContain('AADSTS50173');
-      let mailbox = await orm.em.fork().findOneOrFail(Mailbox, box.id);
+      let mailbox = await harness.orm.em.fork().findOneOrFail(Mailbox, box.id);
       expect(mailbox.needsReauthorization).toBe(true);
       expect(mailbox.reauthorizationReason).toContain('invalid_grant');
       expect(mailbox.lastError).toContain('needs re-authorization');
       expect(mailbox.consecutiveFailures).toBe(1);
 
       const requests = idp.counters.tokenRequests;
-      for (let again = 0; again < 2; again++) expect((await runFetchJob(box.id)).state).toBe('failed');
+      for (let again = 0; again < 2; again++)
+        expect((await harness.runFetchJob(box.id)).state).toBe('failed');
       expect(idp.counters.tokenRequests).toBe(requests);
-      mailbox = await orm.em.fork().findOneOrFail(Mailbox, box.id);
+      mailbox = await harness.orm.em.fork().findOneOrFail(Mailbox, box.id);
       expect(mailbox.consecutiveFailures).toBe(3);
       // Nothing was lost: the message waits on the server for the reconnect.
       expect(await verifyImapConnection(passwordSettings(box))).toEqual({ messages: 1 });
@@ -344,7 +246,7 @@ describe('mail.fetch of an IMAP - OAuth mailbox', () => {
   });
 
   it('"test connection" logs in with an access token, and reports a refused grant in the provider\'s words', async () => {
-    const connectionTest = app.get(MailboxConnectionTestService);
+    const connectionTest = harness.app.get(MailboxConnectionTestService);
     const box = await createConnectedMailbox();
     expect(await connectionTest.test(box.id)).toMatchObject({
       ok: true,
@@ -368,9 +270,9 @@ describe('mail.fetch of an IMAP - OAuth mailbox', () => {
     const logs = output.text();
     // The capture works: the fetches above were logged.
     expect(logs).toContain('mailbox fetched');
-    const redis = await readRedisKeysAsText(testRedisUrl(), prefix);
+    const redis = await readRedisKeysAsText(testRedisUrl(), harness.prefix);
     expect(redis).toContain('inboundMessageId');
-    const columns = JSON.stringify(await orm.em.getConnection().execute('select * from mailbox'));
+    const columns = JSON.stringify(await harness.orm.em.getConnection().execute('select * from mailbox'));
     const secrets = [...idp.issuedTokens(), CLIENT_SECRET, ...passwords];
     expect(secrets.length).toBeGreaterThan(10);
     for (const secret of secrets) {
