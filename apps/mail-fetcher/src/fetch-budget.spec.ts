@@ -39,24 +39,15 @@ afterAll(async () => {
 
 describe('fetch budget', () => {
   it('a spent budget stops after the first batch, keeps it, and the next run finishes', async () => {
-    const settings = dovecotLogin(
-      dovecot,
-      { user: USER, password: PASSWORD },
-      { port: dovecot.imapPort, security: 'starttls' },
-    );
+    const login = { user: USER, password: PASSWORD };
+    const settings = dovecotLogin(dovecot, login, { port: dovecot.imapPort, security: 'starttls' });
     const fixtures = CRLF_FIXTURES.map((name) => readMailFixture(name));
     await appendToInbox(settings, fixtures);
-    const mailbox = await harness.createMailboxWithType({
-      fields: {
-        name: 'Budget',
-        kind: MailboxKind.Imap,
-        host: dovecot.host,
-        port: dovecot.imapPort,
-        security: MailboxSecurity.StartTls,
-        username: USER,
-      },
-      password: PASSWORD,
-      trustedCaPem: dovecot.caCertPem,
+    const mailbox = await harness.createDovecotMailbox(dovecot, login, {
+      name: 'Budget',
+      kind: MailboxKind.Imap,
+      port: dovecot.imapPort,
+      security: MailboxSecurity.StartTls,
       emailTo: 'budget@example.com',
     });
     const healthOf = () => harness.reloadMailbox(mailbox.id);

@@ -101,17 +101,11 @@ interface Endpoint {
 
 async function createMailbox(): Promise<TestMailbox> {
   const login = users[nextUser++];
-  const mailbox = await harness.createMailboxWithType({
-    fields: {
-      name: `Faults ${login.user}`,
-      kind: MailboxKind.Imap,
-      host: dovecot.host,
-      port: dovecot.imapPort,
-      security: MailboxSecurity.StartTls,
-      username: login.user,
-    },
-    password: login.password,
-    trustedCaPem: dovecot.caCertPem,
+  const mailbox = await harness.createDovecotMailbox(dovecot, login, {
+    name: `Faults ${login.user}`,
+    kind: MailboxKind.Imap,
+    port: dovecot.imapPort,
+    security: MailboxSecurity.StartTls,
     emailTo: `${login.user}@example.com`,
   });
   const direct = dovecotLogin(dovecot, login, { port: dovecot.imapPort, security: 'starttls' });

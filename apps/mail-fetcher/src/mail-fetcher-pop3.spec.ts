@@ -65,18 +65,12 @@ async function createMailbox(
 ): Promise<TestMailbox> {
   const login = users[nextUser++];
   const security = options.security ?? MailboxSecurity.StartTls;
-  const mailbox = await harness.createMailboxWithType({
-    fields: {
-      name: `Support ${login.user}`,
-      kind: options.kind ?? MailboxKind.Pop3,
-      host: dovecot.host,
-      port: options.port ?? (security === MailboxSecurity.Tls ? dovecot.pop3sPort : dovecot.pop3Port),
-      security,
-      username: login.user,
-    },
-    password: options.password ?? login.password,
-    trustedCaPem: dovecot.caCertPem,
+  const mailbox = await harness.createDovecotMailbox(dovecot, login, {
+    kind: options.kind ?? MailboxKind.Pop3,
+    port: options.port ?? (security === MailboxSecurity.Tls ? dovecot.pop3sPort : dovecot.pop3Port),
+    security,
     emailTo: login.user,
+    password: options.password,
   });
   return {
     id: mailbox.id,

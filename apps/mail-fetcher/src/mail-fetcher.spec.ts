@@ -61,18 +61,12 @@ async function createMailbox(
   options: { activeType?: boolean; password?: string } = {},
 ): Promise<TestMailbox> {
   const login = users[nextUser++];
-  const mailbox = await harness.createMailboxWithType({
-    fields: {
-      name: `Support ${login.user}`,
-      kind: MailboxKind.Imap,
-      host: dovecot.host,
-      port: dovecot.imapPort,
-      security: MailboxSecurity.StartTls,
-      username: login.user,
-    },
-    password: options.password ?? login.password,
-    trustedCaPem: dovecot.caCertPem,
+  const mailbox = await harness.createDovecotMailbox(dovecot, login, {
+    kind: MailboxKind.Imap,
+    port: dovecot.imapPort,
+    security: MailboxSecurity.StartTls,
     emailTo: `${login.user}@example.com`,
+    password: options.password,
     activeType: options.activeType,
   });
   return {

@@ -6,7 +6,16 @@ import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { SecretCipher } from '@twe/config';
 import { withImapSession, type ImapConnectionSettings, type Pop3ConnectionSettings } from '@twe/mail';
-import { InboundMessage, Mailbox, ormConfig, runMigrations, TicketTask, TicketType } from '@twe/persistence';
+import {
+  InboundMessage,
+  Mailbox,
+  ormConfig,
+  runMigrations,
+  TicketTask,
+  TicketType,
+  type MailboxKind,
+  type MailboxSecurity,
+} from '@twe/persistence';
 import { enqueueFetchNow, jobId, QueueName, redisConnectionOptions } from '@twe/queues';
 import {
   createTestDatabase,
@@ -93,6 +102,19 @@ export interface MailboxWithTypeOptions {
   configure?: (mailbox: Mailbox) => void;
 }
 
+/** A password mailbox on the test Dovecot: what differs between the spec files' mailboxes. */
+export interface DovecotMailboxOptions {
+  kind: MailboxKind;
+  port: number;
+  security: MailboxSecurity;
+  emailTo: string;
+  /** `Support <user>` unless told. */
+  name?: string;
+  /** The login's own password unless told (a wrong one, to see a refused login). */
+  password?: string;
+  activeType?: boolean;
+}
+
 export interface FetcherHarnessOptions {
   /** Set after the harness defaults (e.g. FETCH_BATCH_SIZE, LOG_LEVEL, timeouts). */
   env?: Record<string, string>;
@@ -109,6 +131,12 @@ export interface FetcherHarness {
   inboundQueue: Queue;
   /** A mailbox row with a `SimpleStorage` ticket type (active unless told). */
   createMailboxWithType(options: MailboxWithTypeOptions): Promise<Mailbox>;
+  /** The same for `login` on the test Dovecot, its CA trusted. */
+  createDovecotMailbox(
+    dovecot: DovecotServer,
+    login: DovecotUser,
+    options: DovecotMailboxOptions,
+  ): Promise<Mailbox>;
   /** "Fetch now" through the queue, as staff would; resolves when the worker finished the job. */
   runFetchJob(mailboxId: number, options?: { timeoutMs?: number }): Promise<JobEnd>;
   /** The mailbox's inbound_message rows with their raw bytes, in capture order. */
@@ -144,7 +172,8 @@ export async function startFetcherHarness(options: FetcherHarnessOptions = {}): 
     await fetchEvents.waitUntilReady();
     return harnessOver({ database, orm, app, prefix, fetchEvents, close });
   } catch (error) {
-    await close();
+    // The start's own error is the one to see; a failing clean-up after it must not hide it.
+    await close().catch(() => undefined);
     throw error;
   }
 }
@@ -168,6 +197,21 @@ function harnessOver({ database, orm, app, prefix, fetchEvents, close }: Started
     fetchQueue,
     inboundQueue: app.get<Queue>(getQueueToken(QueueName.InboundProcess)),
     createMailboxWithType: (options) => createMailboxWithType(orm, options),
+    createDovecotMailbox: (dovecot, login, options) =>
+      createMailboxWithType(orm, {
+        fields: {
+          name: options.name ?? `Support ${login.user}`,
+          kind: options.kind,
+          host: dovecot.host,
+          port: options.port,
+          security: options.security,
+          username: login.user,
+        },
+        password: options.password ?? login.password,
+        trustedCaPem: dovecot.caCertPem,
+        emailTo: options.emailTo,
+        activeType: options.activeType,
+      }),
     async runFetchJob(mailboxId, { timeoutMs = 30_000 } = {}) {
       const ended = waitForFetchJob(fetchEvents, jobId.fetchMailboxNow(mailboxId), timeoutMs);
       await enqueueFetchNow(fetchQueue, mailboxId);
