@@ -130,10 +130,14 @@ async function processJob(inboundMessageId: number): Promise<unknown> {
   await enqueueBounceProcess(bounceQueue, { inboundMessageId });
   const deadline = Date.now() + 20_000;
   for (;;) {
-    const job = await bounceQueue.getJob(jobId.bounce(inboundMessageId));
-    const state = await job?.getState();
-    if (state === 'completed') return job!.returnvalue;
-    if (state === 'failed') throw new Error(`bounce job failed: ${job!.failedReason}`);
+    // State first, then the job: a job read before it finished keeps its old (null) return value
+    // even once getState() says `completed`.
+    const state = await bounceQueue.getJobState(jobId.bounce(inboundMessageId));
+    if (state === 'completed' || state === 'failed') {
+      const job = await bounceQueue.getJob(jobId.bounce(inboundMessageId));
+      if (state === 'completed') return job!.returnvalue;
+      throw new Error(`bounce job failed: ${job!.failedReason}`);
+    }
     if (Date.now() > deadline) throw new Error(`bounce job still ${state}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
