@@ -13,6 +13,8 @@ const root = resolve(__dirname, '..', '..');
 const scratch = mkdtempSync(join(tmpdir(), 'twe-bounce-'));
 const garbage = join(scratch, 'garbage.eml');
 writeFileSync(garbage, Buffer.from([0xff, 0xfe, 0x00, 0x13, 0x37, 0x0a]));
+const empty = join(scratch, 'empty.eml');
+writeFileSync(empty, Buffer.alloc(0));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 function twe(...args: string[]): { status: number | null; json: Record<string, unknown> } {
@@ -70,6 +72,7 @@ describe('twe bounce <file.eml>', () => {
   it.each([
     ['a missing file', ['bounce', join(scratch, 'missing.eml')], 'cannot read'],
     ['no file argument', ['bounce'], 'usage: twe bounce <file.eml>'],
+    ['an empty file', ['bounce', empty], 'Message is empty (0 bytes)'],
   ])('exits 0 with an error field for %s', (_situation, args, error) => {
     const { status, json } = twe(...args);
     expect(status).toBe(0);
@@ -83,5 +86,20 @@ describe('twe bounce <file.eml>', () => {
     expect(status).toBe(0);
     expect(json['kind']).toBe('not-bounce');
     expect(json['error']).toBeUndefined();
+  });
+});
+
+describe('twe without a known command', () => {
+  it.each([
+    ['no command', [], 0],
+    ['--help', ['--help'], 0],
+    ['an unknown command', ['frobnicate'], 2],
+  ])('prints the usage for %s and exits %i', (_situation, args, code) => {
+    const run = spawnSync(process.execPath, [join(root, 'tools', 'bin', 'twe.js'), ...args], {
+      encoding: 'utf8',
+    });
+    expect(run.status).toBe(code);
+    expect(run.stdout).toContain('usage: twe <command>');
+    expect(run.stdout).toContain('bounce');
   });
 });

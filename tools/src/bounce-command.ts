@@ -72,6 +72,8 @@ export async function runBounce(args: string[]): Promise<void> {
     } catch (error) {
       output = errorOutput(`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
     }
+    // Same wording as `twe inspect` for an empty file: there is nothing to classify.
+    if (raw !== null && raw.length === 0) output ??= errorOutput('Message is empty (0 bytes)');
     output ??= bounceOutput(parseBounce(raw ?? Buffer.alloc(0)));
   }
   process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);

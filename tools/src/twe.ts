@@ -31,7 +31,9 @@ async function main(): Promise<void> {
   if (!command) {
     console.log('usage: twe <command>\n');
     for (const [key, value] of Object.entries(commands)) console.log(`  ${key.padEnd(10)} ${value.summary}`);
-    process.exit(name ? 2 : 0);
+    // Asking for help is not an error; an unknown command is.
+    const askedForHelp = name === undefined || name === '--help' || name === '-h' || name === 'help';
+    process.exit(askedForHelp ? 0 : 2);
   }
   await command.run(args);
 }
