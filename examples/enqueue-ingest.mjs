@@ -51,7 +51,7 @@ if (kind === 'raw' && file) {
     kind: 'raw',
     source: values.source,
     idempotencyKey: values.key,
-    rawBase64: readFileSync(file).toString('base64'),
+    rawBase64: readInput(file).toString('base64'),
   };
 } else if (kind === 'structured') {
   payload = {
@@ -68,7 +68,7 @@ if (kind === 'raw' && file) {
     attachments: values.attach?.map((path) => ({
       filename: basename(path),
       contentType: contentTypeOf(path),
-      contentBase64: readFileSync(path).toString('base64'),
+      contentBase64: readInput(path).toString('base64'),
     })),
   };
 } else {
@@ -122,6 +122,16 @@ function ingestJobId(message) {
     ? `ingest:key:${message.idempotencyKey}`
     : `ingest:sha256:${sha256(message.kind === 'raw' ? Buffer.from(message.rawBase64, 'base64') : stableJson({ ...message, idempotencyKey: undefined }))}`;
   return `ingest-${sha256(`${message.source}\n${remoteId}`)}`;
+}
+
+/** A file the user named; a clear message instead of a stack trace when it cannot be read. */
+function readInput(path) {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    console.error(`cannot read ${path}: ${error.message}`);
+    process.exit(1);
+  }
 }
 
 function sha256(data) {
