@@ -1,4 +1,5 @@
 import { mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -84,6 +85,11 @@ export async function startPipelineScenario(options: ScenarioOptions = {}): Prom
     () => database.drop(),
     () => deleteRedisKeys(testRedisUrl(), queuePrefix),
   ];
+  if (options.logDir === undefined && !process.env['TWE_KEEP_LOGS']) {
+    // Service logs of a scenario that made its own folder go with it (set TWE_KEEP_LOGS=1 to keep
+    // them for a post-mortem); otherwise every test run and demo leaves a folder in /tmp.
+    cleanups.unshift(() => rm(logDir, { recursive: true, force: true }));
+  }
   const cleanup = async (): Promise<void> => {
     for (const step of cleanups.reverse()) await step().catch(() => undefined);
   };
