@@ -1,0 +1,250 @@
+import 'reflect-metadata';
+
+import {
+  createQueue,
+  enqueueOutboundSend,
+  enqueueTicketsIngest,
+  QueueName,
+  redisConnectionOptions,
+} from '@twe/queues';
+import { type Queue, UnrecoverableError, Worker } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { startGateway, type GatewayUnderTest } from './gateway-harness';
+
+// The gateway against real Redis. Jobs fail for real: a BullMQ worker in this file stands in for the
+// mail-sender / ticket-processor and throws UnrecoverableError (what they do for a permanent failure).
+let gateway: GatewayUnderTest;
+let outbound: Queue;
+let ingest: Queue;
+
+const ALL_QUEUES = Object.values(QueueName);
+// A message body nobody should ever see through the queue API (and its base64 form).
+const SECRET_BODY = 'Subject: hi\r\n\r\npassword=hunter2-very-secret-body\r\n';
+const SECRET_BODY_BASE64 = Buffer.from(SECRET_BODY).toString('base64');
+
+beforeAll(async () => {
+  gateway = await startGateway();
+  const settings = { redisUrl: gateway.redisUrl, prefix: gateway.queuePrefix };
+  outbound = createQueue(QueueName.OutboundSend, settings);
+  ingest = createQueue(QueueName.TicketsIngest, settings);
+});
+
+afterAll(async () => {
+  // Queues before the gateway: its close deletes the prefix's keys, which a later close would recreate.
+  await outbound?.close();
+  await ingest?.close();
+  await gateway?.close();
+});
+
+/** Runs a worker on `queue` that fails every job permanently, until `count` jobs have failed. */
+async function failJobs(queue: QueueName, count: number): Promise<void> {
+  let failed = 0;
+  let done!: () => void;
+  const allFailed = new Promise<void>((resolve) => (done = resolve));
+  const worker = new Worker(
+    queue,
+    async (job) => {
+      throw new UnrecoverableError(`Row of ${job.id} not found`);
+    },
+    { connection: redisConnectionOptions(gateway.redisUrl), prefix: gateway.queuePrefix },
+  );
+  worker.on('failed', () => {
+    failed += 1;
+    if (failed === count) done();
+  });
+  try {
+    await allFailed;
+  } finally {
+    await worker.close();
+  }
+}
+
+async function countsOf(name: QueueName) {
+  const response = await gateway.request('GET', '/api/queues');
+  expect(response.status).toBe(200);
+  return response.body.items.find((item: { name: string }) => item.name === name);
+}
+
+describe('queue counts', () => {
+  it('lists every queue of QueueName with its counts, zero when nothing ran', async () => {
+    const response = await gateway.request('GET', '/api/queues');
+    expect(response.status).toBe(200);
+    expect(response.body.items.map((item: { name: string }) => item.name)).toEqual(ALL_QUEUES);
+    for (const item of response.body.items) {
+      expect(item).toEqual({ name: item.name, waiting: 0, active: 0, delayed: 0, failed: 0, completed: 0 });
+    }
+  });
+});
+
+describe('a failed outbound email job', () => {
+  it('is listed, retried back to waiting with its attempts reset, and a second retry is a 409', async () => {
+    await enqueueOutboundSend(outbound, { emailQueueId: 987_654 });
+    expect(await countsOf(QueueName.OutboundSend)).toMatchObject({ waiting: 1, failed: 0 });
+    await failJobs(QueueName.OutboundSend, 1);
+    expect(await countsOf(QueueName.OutboundSend)).toMatchObject({ waiting: 0, active: 0, failed: 1 });
+
+    const list = await gateway.request('GET', '/api/queues/outbound.send/failed');
+    expect(list.status).toBe(200);
+    expect(list.body).toMatchObject({ queue: 'outbound.send', limit: 20, offset: 0, total: 1 });
+    expect(list.body.items).toHaveLength(1);
+    const [job] = list.body.items;
+    expect(job).toMatchObject({
+      id: 'email-987654',
+      name: 'send',
+      data: { emailQueueId: 987_654 },
+      failedReason: 'Row of email-987654 not found',
+      attemptsMade: 1,
+    });
+    expect(Date.parse(job.createdAt)).toBeLessThanOrEqual(Date.parse(job.failedAt));
+
+    const retry = await gateway.request('POST', '/api/queues/outbound.send/failed/email-987654/retry');
+    expect(retry.status).toBe(200);
+    expect(retry.body).toEqual({ queue: 'outbound.send', id: 'email-987654', state: 'waiting' });
+    const stored = await outbound.getJob('email-987654');
+    expect(await stored?.getState()).toBe('waiting');
+    expect(stored?.attemptsMade).toBe(0);
+    expect(stored?.failedReason ?? null).toBeNull();
+    expect(await countsOf(QueueName.OutboundSend)).toMatchObject({ waiting: 1, failed: 0 });
+    expect((await gateway.request('GET', '/api/queues/outbound.send/failed')).body).toMatchObject({
+      items: [],
+      total: 0,
+    });
+
+    const again = await gateway.request('POST', '/api/queues/outbound.send/failed/email-987654/retry');
+    expect(again.status).toBe(409);
+    expect(again.body).toEqual({
+      statusCode: 409,
+      message:
+        'Job outbound.send email-987654 is not failed (it is waiting); only failed jobs can be retried',
+      state: 'waiting',
+    });
+
+    // Clean slate for the next tests of this queue.
+    await outbound.obliterate({ force: true });
+  });
+
+  it('retry-all moves every failed job of the queue back to waiting and pages the list', async () => {
+    for (const id of [11, 12, 13]) await enqueueOutboundSend(outbound, { emailQueueId: id });
+    await failJobs(QueueName.OutboundSend, 3);
+
+    const page = await gateway.request('GET', '/api/queues/outbound.send/failed?limit=2&offset=1');
+    expect(page.status).toBe(200);
+    expect(page.body).toMatchObject({ limit: 2, offset: 1, total: 3 });
+    expect(page.body.items).toHaveLength(2);
+    const all = await gateway.request('GET', '/api/queues/outbound.send/failed?limit=100');
+    expect(all.body.items.map((job: { id: string }) => job.id).sort()).toEqual([
+      'email-11',
+      'email-12',
+      'email-13',
+    ]);
+
+    const retryAll = await gateway.request('POST', '/api/queues/outbound.send/failed/retry-all');
+    expect(retryAll.status).toBe(200);
+    expect(retryAll.body).toEqual({ queue: 'outbound.send', retried: 3 });
+    expect(await countsOf(QueueName.OutboundSend)).toMatchObject({ waiting: 3, failed: 0 });
+    for (const id of ['email-11', 'email-12', 'email-13']) {
+      expect(await outbound.getJobState(id)).toBe('waiting');
+    }
+
+    const nothingLeft = await gateway.request('POST', '/api/queues/outbound.send/failed/retry-all');
+    expect(nothingLeft.body).toEqual({ queue: 'outbound.send', retried: 0 });
+  });
+});
+
+describe('a failed ingest job', () => {
+  it('shows only source, kind and idempotencyKey of its message, never the body', async () => {
+    const jobId = await enqueueTicketsIngest(ingest, {
+      kind: 'raw',
+      source: 'crm',
+      idempotencyKey: 'case-4711',
+      rawBase64: SECRET_BODY_BASE64,
+    });
+    await failJobs(QueueName.TicketsIngest, 1);
+
+    const list = await gateway.request('GET', '/api/queues/tickets.ingest/failed');
+    expect(list.status).toBe(200);
+    expect(list.body.items).toHaveLength(1);
+    expect(list.body.items[0]).toMatchObject({
+      id: jobId,
+      name: 'ingest',
+      data: { source: 'crm', kind: 'raw', idempotencyKey: 'case-4711' },
+    });
+    expect(Object.keys(list.body.items[0].data).sort()).toEqual(['idempotencyKey', 'kind', 'source']);
+    expect(list.text).not.toContain(SECRET_BODY_BASE64);
+    expect(list.text).not.toContain('hunter2');
+  });
+});
+
+describe('requests naming what does not exist', () => {
+  const cases: Array<{ situation: string; method: string; path: string; status: number; message: RegExp }> = [
+    {
+      situation: 'unknown queue in the failed list',
+      method: 'GET',
+      path: '/api/queues/outbound.sned/failed',
+      status: 404,
+      message:
+        /^Queue "outbound\.sned" not found; valid queues: mail\.fetch, inbound\.process, tickets\.ingest, assignment\.process, bounce\.process, outbound\.send$/,
+    },
+    {
+      situation: 'unknown queue in a retry',
+      method: 'POST',
+      path: '/api/queues/nope/failed/email-1/retry',
+      status: 404,
+      message: /^Queue "nope" not found; valid queues: mail\.fetch/,
+    },
+    {
+      situation: 'unknown queue in retry-all',
+      method: 'POST',
+      path: '/api/queues/nope/failed/retry-all',
+      status: 404,
+      message: /^Queue "nope" not found/,
+    },
+    {
+      situation: 'unknown job id',
+      method: 'POST',
+      path: '/api/queues/outbound.send/failed/email-424242/retry',
+      status: 404,
+      message: /^Job outbound\.send email-424242 not found$/,
+    },
+    {
+      situation: 'a job id no job can have',
+      method: 'POST',
+      path: `/api/queues/outbound.send/failed/${encodeURIComponent('email 1*')}/retry`,
+      status: 404,
+      message: /^Job outbound\.send \(invalid id\) not found$/,
+    },
+  ];
+  it.each(cases)('$situation answers $status', async ({ method, path, status, message }) => {
+    const response = await gateway.request(method, path);
+    expect(response.status).toBe(status);
+    expect(response.body.statusCode).toBe(status);
+    expect(response.body.message).toMatch(message);
+  });
+
+  it.each([
+    { situation: 'limit above 100', query: 'limit=101', field: 'limit' },
+    { situation: 'limit of zero', query: 'limit=0', field: 'limit' },
+    { situation: 'negative offset', query: 'offset=-1', field: 'offset' },
+    { situation: 'unknown parameter', query: 'page=2', field: 'page' },
+  ])('a failed list with $situation is a 400 naming the field', async ({ query, field }) => {
+    const response = await gateway.request('GET', `/api/queues/outbound.send/failed?${query}`);
+    expect(response.status).toBe(400);
+    expect(response.body.errors.map((error: { field: string }) => error.field)).toEqual([field]);
+  });
+});
+
+describe('OpenAPI', () => {
+  it('documents the queue endpoints', async () => {
+    const response = await gateway.request('GET', '/docs-json');
+    expect(Object.keys(response.body.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/queues',
+        '/api/queues/{queue}/failed',
+        '/api/queues/{queue}/failed/retry-all',
+        '/api/queues/{queue}/failed/{jobId}/retry',
+      ]),
+    );
+    expect(response.body.components.schemas).toHaveProperty('FailedJobPage');
+  });
+});
