@@ -237,12 +237,15 @@ describe('requests naming what does not exist', () => {
 describe('OpenAPI', () => {
   it('documents the queue endpoints', async () => {
     const response = await gateway.request('GET', '/docs-json');
-    expect(Object.keys(response.body.paths)).toEqual(
+    const methods = Object.entries(response.body.paths as Record<string, Record<string, unknown>>).flatMap(
+      ([path, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(methods).toEqual(
       expect.arrayContaining([
-        '/api/queues',
-        '/api/queues/{queue}/failed',
-        '/api/queues/{queue}/failed/retry-all',
-        '/api/queues/{queue}/failed/{jobId}/retry',
+        'GET /api/queues',
+        'GET /api/queues/{queue}/failed',
+        'POST /api/queues/{queue}/failed/retry-all',
+        'POST /api/queues/{queue}/failed/{jobId}/retry',
       ]),
     );
     expect(response.body.components.schemas).toHaveProperty('FailedJobPage');
