@@ -2,6 +2,8 @@ import 'reflect-metadata';
 
 import {
   createQueue,
+  enqueueBounceProcess,
+  enqueueInboundProcess,
   enqueueOutboundSend,
   enqueueTicketsIngest,
   QueueName,
@@ -17,6 +19,23 @@ import { startGateway, type GatewayUnderTest } from './gateway-harness';
 let gateway: GatewayUnderTest;
 let outbound: Queue;
 let ingest: Queue;
+const extras = new Map<QueueName, Queue>();
+
+/** A producer for a queue the tests only now and then use (closed in afterAll). */
+function extra(name: QueueName): Queue {
+  let queue = extras.get(name);
+  if (!queue) {
+    queue = createQueue(name, { redisUrl: gateway.redisUrl, prefix: gateway.queuePrefix });
+    extras.set(name, queue);
+  }
+  return queue;
+}
+
+function queueOf(name: QueueName): Queue {
+  if (name === QueueName.OutboundSend) return outbound;
+  if (name === QueueName.TicketsIngest) return ingest;
+  return extra(name);
+}
 
 const ALL_QUEUES = Object.values(QueueName);
 // A message body nobody should ever see through the queue API (and its base64 form).
@@ -34,6 +53,7 @@ afterAll(async () => {
   // Queues before the gateway: its close deletes the prefix's keys, which a later close would recreate.
   await outbound?.close();
   await ingest?.close();
+  for (const queue of extras.values()) await queue.close();
   await gateway?.close();
 });
 
@@ -149,6 +169,92 @@ describe('a failed outbound email job', () => {
 
     const nothingLeft = await gateway.request('POST', '/api/queues/outbound.send/failed/retry-all');
     expect(nothingLeft.body).toEqual({ queue: 'outbound.send', retried: 0 });
+    await outbound.obliterate({ force: true });
+  });
+});
+
+describe('a retried job whose consumer marked its row failed', () => {
+  // The consumers skip rows that are not queued/captured; a retry that left the row failed would do nothing.
+  async function emailRow(status: string): Promise<number> {
+    const { rows } = await gateway.db.query(
+      `insert into email_queue (purpose, from_address, to_addresses, subject, message_id, status, last_error, body_text)
+       values ('notification', 'support@example.org', 'alice@example.org', 'Printer', $1, $2, 'Gave up', 'body')
+       returning id`,
+      [`<${status}-${Date.now()}@twe.example.org>`, status],
+    );
+    return rows[0].id as number;
+  }
+  async function inboundRow(state: string): Promise<number> {
+    const { rows } = await gateway.db.query(
+      `insert into inbound_message (mailbox_id, source, remote_id, raw, size, truncated, sha256, state, error)
+       values (null, 'test', $1, '\\x00'::bytea, 1, false, 'x', $2, 'Processing failed') returning id`,
+      [`row-${state}-${Date.now()}-${Math.random()}`, state],
+    );
+    return rows[0].id as number;
+  }
+  const emailStatus = async (id: number) =>
+    (await gateway.db.query('select status, last_error from email_queue where id = $1', [id])).rows[0];
+  const inboundState = async (id: number) =>
+    (await gateway.db.query('select state, error from inbound_message where id = $1', [id])).rows[0];
+
+  const cases = [
+    {
+      situation: 'an email that failed for good is queued again',
+      queue: QueueName.OutboundSend,
+      arrange: async () => {
+        const id = await emailRow('failed');
+        await enqueueOutboundSend(outbound, { emailQueueId: id });
+        return id;
+      },
+      read: emailStatus,
+      expected: { status: 'queued', last_error: 'Gave up' },
+    },
+    {
+      situation: 'an email already bounced stays bounced',
+      queue: QueueName.OutboundSend,
+      arrange: async () => {
+        const id = await emailRow('bounced');
+        await enqueueOutboundSend(outbound, { emailQueueId: id });
+        return id;
+      },
+      read: emailStatus,
+      expected: { status: 'bounced', last_error: 'Gave up' },
+    },
+    {
+      situation: 'an inbound message that failed processing is captured again',
+      queue: QueueName.InboundProcess,
+      arrange: async () => {
+        const id = await inboundRow('failed');
+        await enqueueInboundProcess(extra(QueueName.InboundProcess), { inboundMessageId: id });
+        return id;
+      },
+      read: inboundState,
+      expected: { state: 'captured', error: null },
+    },
+    {
+      situation: 'a bounce message that failed processing is captured again',
+      queue: QueueName.BounceProcess,
+      arrange: async () => {
+        const id = await inboundRow('failed');
+        await enqueueBounceProcess(extra(QueueName.BounceProcess), { inboundMessageId: id });
+        return id;
+      },
+      read: inboundState,
+      expected: { state: 'captured', error: null },
+    },
+  ];
+
+  it.each(cases)('$situation', async ({ queue, arrange, read, expected }) => {
+    const rowId = await arrange();
+    await failJobs(queue, 1);
+    const { items } = (await gateway.request('GET', `/api/queues/${queue}/failed`)).body;
+    expect(items).toHaveLength(1);
+    const [failed] = items;
+    const retry = await gateway.request('POST', `/api/queues/${queue}/failed/${failed.id}/retry`);
+    expect(retry.status).toBe(200);
+    expect(retry.body.state).toBe('waiting');
+    expect(await read(rowId)).toEqual(expected);
+    await queueOf(queue).obliterate({ force: true });
   });
 });
 

@@ -3,6 +3,7 @@ import { Module } from '@nestjs/common';
 import { QueuesModule as RuntimeQueuesModule } from '@twe/runtime';
 import type { Queue } from 'bullmq';
 
+import { FailedRowReopener } from './failed-row-reopener';
 import { QueuesController } from './queues.controller';
 import { QUEUES_BY_NAME, QueuesService } from './queues.service';
 import { QUEUE_NAMES } from './queue.schemas';
@@ -13,6 +14,7 @@ import { QUEUE_NAMES } from './queue.schemas';
   controllers: [QueuesController],
   providers: [
     QueuesService,
+    FailedRowReopener,
     {
       provide: QUEUES_BY_NAME,
       useFactory: (...queues: Queue[]) => new Map(QUEUE_NAMES.map((name, index) => [name, queues[index]!])),

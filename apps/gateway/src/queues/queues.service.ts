@@ -4,6 +4,7 @@ import type { Queue } from 'bullmq';
 
 import { conflict, notFound } from '../common/api-errors';
 import { toFailedJobDto } from './failed-job.mapper';
+import { FailedRowReopener } from './failed-row-reopener';
 import {
   QUEUE_NAMES,
   type FailedJobPageDto,
@@ -32,7 +33,10 @@ const JOB_ID = /^[A-Za-z0-9._:-]{1,200}$/;
  */
 @Injectable()
 export class QueuesService {
-  constructor(@Inject(QUEUES_BY_NAME) private readonly queues: QueuesByName) {}
+  constructor(
+    @Inject(QUEUES_BY_NAME) private readonly queues: QueuesByName,
+    private readonly rows: FailedRowReopener,
+  ) {}
 
   async list(): Promise<QueueListDto> {
     const items = await Promise.all(
@@ -80,6 +84,7 @@ export class QueuesService {
     const state = await job.getState();
     if (state !== 'failed') throw notFailed(name, jobId, state);
     try {
+      await this.rows.reopen(name, job.data);
       await job.retry('failed', RETRY_OPTIONS);
     } catch (error) {
       // Someone else retried (or removed) it between the check and the move.
@@ -105,6 +110,7 @@ export class QueuesService {
       const job = await queue.getJob(id);
       if (!job) continue;
       try {
+        await this.rows.reopen(name, job.data);
         await job.retry('failed', RETRY_OPTIONS);
         retried += 1;
       } catch {
