@@ -10,7 +10,7 @@ export class QueueNamePipe implements PipeTransform<string, QueueName> {
     if ((QUEUE_NAMES as string[]).includes(value)) return value as QueueName;
     throw new NotFoundException({
       statusCode: 404,
-      message: `Queue ${JSON.stringify(value)} not found; valid queues: ${QUEUE_NAMES.join(', ')}`,
+      message: `Queue ${JSON.stringify(value.slice(0, 100))} not found; valid queues: ${QUEUE_NAMES.join(', ')}`,
       validQueues: QUEUE_NAMES,
     });
   }
