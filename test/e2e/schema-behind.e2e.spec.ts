@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrationsList } from '@twe/persistence';
 import {
   createTestDatabase,
+  deleteRedisKeys,
   repoRoot,
   SERVICE_NAMES,
   testRedisUrl,
@@ -31,13 +32,17 @@ function runService(name: string, env: Record<string, string>): Promise<Exit> {
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    let timedOut = false;
     const timer = setTimeout(() => {
+      timedOut = true;
       child.kill('SIGKILL');
-      reject(new Error(`${name} was still running after 30 s on an unmigrated database:\n${output}`));
     }, 30_000);
+    // Settled on exit only, so that no service still writes to Redis when afterAll cleans up.
     child.on('exit', (code) => {
       clearTimeout(timer);
-      resolve({ code, output });
+      if (timedOut)
+        reject(new Error(`${name} was still running after 30 s on an unmigrated database:\n${output}`));
+      else resolve({ code, output });
     });
   });
 }
@@ -45,6 +50,8 @@ function runService(name: string, env: Record<string, string>): Promise<Exit> {
 describe('a schema that is behind', () => {
   let database: TestDatabase;
   const exits = new Map<string, Exit>();
+  // The services build their queues (which write `<queue>:meta`) before the schema check stops them.
+  const queuePrefix = uniqueQueuePrefix();
 
   beforeAll(async () => {
     database = await createTestDatabase(); // created, never migrated
@@ -52,15 +59,21 @@ describe('a schema that is behind', () => {
       NODE_ENV: 'development',
       DATABASE_URL: database.url,
       REDIS_URL: testRedisUrl(),
-      QUEUE_PREFIX: uniqueQueuePrefix(),
+      QUEUE_PREFIX: queuePrefix,
       HTTP_PORT: '0',
       LOG_LEVEL: 'error',
     };
-    const results = await Promise.all(SERVICE_NAMES.map((name) => runService(name, env)));
-    SERVICE_NAMES.forEach((name, i) => exits.set(name, results[i]));
+    // allSettled: every service has exited before a failure is reported (and afterAll runs).
+    const results = await Promise.allSettled(SERVICE_NAMES.map((name) => runService(name, env)));
+    for (const [i, result] of results.entries()) {
+      if (result.status === 'rejected') throw result.reason;
+      exits.set(SERVICE_NAMES[i], result.value);
+    }
   }, 120_000);
 
   afterAll(async () => {
+    // Every service has exited by now (beforeAll waited for each exit), so nothing writes after this.
+    await deleteRedisKeys(testRedisUrl(), queuePrefix);
     await database?.drop();
   });
 

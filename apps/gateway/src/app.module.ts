@@ -8,6 +8,7 @@ import { JsonBodyGuard } from './common/json-body.guard';
 import { IngestModule } from './ingest/ingest.module';
 import { MailboxesModule } from './mailboxes/mailboxes.module';
 import { OAuthModule } from './oauth/oauth.module';
+import { QueueAdminModule } from './queues/queue-admin.module';
 import { SecretsModule } from './secrets/secrets.module';
 import { TaskSettingsModule } from './task-settings/task-settings.module';
 import { TicketTypesModule } from './ticket-types/ticket-types.module';
@@ -28,6 +29,7 @@ import { TicketsModule } from './tickets/tickets.module';
     TicketsModule,
     BouncesModule,
     IngestModule,
+    QueueAdminModule,
   ],
   providers: [
     { provide: APP_FILTER, useClass: ApiExceptionFilter },

@@ -70,11 +70,23 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   });
   delete process.env['TWE_SECRET_KEY'];
 
-  const app: INestApplication = await bootstrapService(AppModule, {
-    serviceName: 'gateway',
-    defaultHttpPort: 3000,
-    configure: configureGateway,
-  });
+  // The Redis keys go last: the app's queues, while open, re-create `<queue>:meta` under the prefix.
+  const removeDatabaseAndKeys = async (): Promise<void> => {
+    await database.drop();
+    await deleteRedisKeys(redisUrl, queuePrefix);
+  };
+  let app: INestApplication;
+  try {
+    app = await bootstrapService(AppModule, {
+      serviceName: 'gateway',
+      defaultHttpPort: 3000,
+      configure: configureGateway,
+    });
+  } catch (error) {
+    // A failed start closes what Nest had opened; what this harness made is removed here.
+    await removeDatabaseAndKeys();
+    throw error;
+  }
   const { port } = app.getHttpServer().address() as AddressInfo;
   const baseUrl = `http://127.0.0.1:${port}`;
   const db = new Client({ connectionString: database.url });
@@ -102,11 +114,14 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
         parsed = JSON.parse(text);
       return { status: response.status, text, body: parsed };
     },
+    /** Close queues, workers and QueueEvents a test opened on `queuePrefix` before this. */
     async close() {
-      await app.close();
-      await db.end();
-      await database.drop();
-      await deleteRedisKeys(redisUrl, queuePrefix);
+      try {
+        await app.close();
+        await db.end();
+      } finally {
+        await removeDatabaseAndKeys();
+      }
     },
   };
 }

@@ -81,18 +81,22 @@ export async function startPipelineScenario(options: ScenarioOptions = {}): Prom
   const logDir = options.logDir ?? mkdtempSync(join(tmpdir(), 'twe-logs-'));
   const queuePrefix = uniqueQueuePrefix();
   const database = await createTestDatabase();
-  const cleanups: Array<() => Promise<unknown>> = [
-    () => database.drop(),
-    () => deleteRedisKeys(testRedisUrl(), queuePrefix),
-  ];
-  if (options.logDir === undefined && !process.env['TWE_KEEP_LOGS']) {
-    // Service logs of a scenario that made its own folder go with it (set TWE_KEEP_LOGS=1 to keep
-    // them for a post-mortem); otherwise every test run and demo leaves a folder in /tmp.
-    cleanups.unshift(() => rm(logDir, { recursive: true, force: true }));
-  }
-  const cleanup = async (): Promise<void> => {
-    for (const step of cleanups.reverse()) await step().catch(() => undefined);
-  };
+  // Undone in reverse order of start. The database and the Redis keys go last, after every service
+  // and client has stopped: a BullMQ queue or worker still open re-creates `<queue>:meta` (and
+  // `stalled-check`) under the prefix, which would then be left behind.
+  const cleanups: Array<() => Promise<unknown>> = [];
+  let stopped: Promise<void> | undefined;
+  const cleanup = (): Promise<void> =>
+    (stopped ??= (async () => {
+      for (const step of [...cleanups].reverse()) await step().catch(() => undefined);
+      await deleteRedisKeys(testRedisUrl(), queuePrefix).catch(() => undefined);
+      await database.drop().catch(() => undefined);
+      // Service logs of a scenario that made its own folder go with it (set TWE_KEEP_LOGS=1 to keep
+      // them for a post-mortem); otherwise every test run and demo leaves a folder in /tmp.
+      if (options.logDir === undefined && !process.env['TWE_KEEP_LOGS']) {
+        await rm(logDir, { recursive: true, force: true }).catch(() => undefined);
+      }
+    })());
 
   try {
     const orm = await MikroORM.init(ormConfig({ databaseUrl: database.url, poolMax: 1 }));
@@ -155,7 +159,7 @@ export async function startPipelineScenario(options: ScenarioOptions = {}): Prom
 
     const pg = new Client({ connectionString: database.url });
     await pg.connect();
-    cleanups.splice(1, 0, () => pg.end());
+    cleanups.push(() => pg.end());
 
     const imapClient = (): ImapFlow =>
       new ImapFlow({
