@@ -224,7 +224,7 @@ describe('POST /api/ingest', () => {
       'a JSON body without kind',
       { source: 'crm', rawBase64: 'aGk=' },
       'kind',
-      'Must be one of: "raw", "structured"',
+      'Required, one of: "raw", "structured"',
     ],
     [
       'a recipient that is no address',

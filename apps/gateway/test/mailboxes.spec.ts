@@ -198,6 +198,20 @@ describe('mailboxes: the seven steps of SPEC §8', () => {
 });
 
 describe('mailbox validation', () => {
+  it('says a missing type is required, and lists the types', async () => {
+    const response = await gateway.request('POST', '/api/mailboxes', {
+      name: 'No type',
+      host: 'imap.example.com',
+      port: 993,
+      username: 'support@example.com',
+      password: PASSWORD,
+    });
+    expect(response.status).toBe(400);
+    expect(response.body.errors).toEqual([
+      { field: 'type', message: 'Required, one of: "IMAP", "POP3", "IMAP - OAuth", "POP3 - OAuth"' },
+    ]);
+  });
+
   it('answers 400 with one message per bad field', async () => {
     const response = await gateway.request('POST', '/api/mailboxes', {
       name: '',

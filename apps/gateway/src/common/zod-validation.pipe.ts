@@ -66,8 +66,11 @@ function messageFor(issue: z.core.$ZodIssue, value: unknown): string {
       if (value === undefined) return 'Required';
       if (value === null) return 'Must not be null';
       return `Must be ${TYPE_NAMES[issue.expected] ?? issue.expected}`;
-    case 'invalid_value':
-      return `Must be one of: ${issue.values.map((option) => JSON.stringify(option)).join(', ')}`;
+    case 'invalid_value': {
+      const options = issue.values.map((option) => JSON.stringify(option)).join(', ');
+      // An enum field left out is missing, not wrong: say so, and still list the choices.
+      return value === undefined ? `Required, one of: ${options}` : `Must be one of: ${options}`;
+    }
     case 'too_small': {
       const minimum = Number(issue.minimum);
       if (issue.origin === 'string')
