@@ -1,11 +1,21 @@
 import type { BounceMessage, DecodeResult } from '../decoded-recipient';
 import { decodeAmazonSesJson } from './amazon-ses';
 import { decodeExchange2003 } from './exchange';
+import { decodeExchange2007 } from './exchange2007';
 import { decodeFailedRecipientsHeader } from './failed-recipients-header';
 import { decodeGoogle } from './google';
 import { decodeDomino, decodeNotes } from './lotus';
 import { decodeExim } from './exim';
+import {
+  decodeActivehunter,
+  decodeIMailServer,
+  decodeInterScanMss,
+  decodeMailFoundry,
+  decodeMcAfee,
+} from './mail-gateways';
+import { decodeMessagingServer, decodeSendGrid, decodeZoho } from './provider-texts';
 import { decodeQmail } from './qmail';
+import { decodeX1, decodeX3 } from './unknown-mtas';
 import {
   decodeApacheJames,
   decodeDragonFly,
@@ -21,8 +31,20 @@ export type LhostDecoder = (message: BounceMessage, raw: string) => DecodeResult
 export const LHOST_DECODERS: readonly LhostDecoder[] = [
   decodeAmazonSesJson,
   decodeGoogle,
+  // Gated on their own headers or markers, so they go before the broader qmail/Exim readers.
+  decodeZoho,
+  decodeActivehunter,
+  decodeIMailServer,
+  decodeMailFoundry,
+  decodeInterScanMss,
+  decodeMcAfee,
+  decodeX1,
+  decodeX3,
+  decodeSendGrid,
+  decodeMessagingServer,
   decodeQmail,
   decodeExim,
+  decodeExchange2007,
   decodeExchange2003,
   decodeDomino,
   decodeNotes,

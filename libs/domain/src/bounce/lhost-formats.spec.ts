@@ -1,0 +1,321 @@
+import { describe, expect, it } from 'vitest';
+
+import type { BounceReason } from './bounce-verdict';
+import { parseBounce } from './parse-bounce';
+
+/**
+ * Synthetic bounces (written for this test, example.* addresses only) in the text formats of MTAs and
+ * providers that the public corpus does not show, laid out as those servers document or are known
+ * to write them. Each case: the situation, the message, then the expected recipients with status,
+ * reason and hard/soft, and which decoder read it.
+ */
+const mail = (headers: string[], body: string) =>
+  Buffer.from([...headers, 'To: sender@example.org', '', body].join('\n'));
+
+type Expect = [recipient: string, status: string | null, reason: BounceReason, hard: boolean];
+
+const CASES: Array<[string, Buffer, Expect[], string]> = [
+  [
+    'Exchange 2007+ NDR text: RESOLVER.ADR.RecipNotFound',
+    mail(
+      [
+        'From: Microsoft Exchange <postmaster@mail.example.org>',
+        'Subject: Undeliverable: Quarterly figures',
+        'Content-Language: en-US',
+      ],
+      "Delivery has failed to these recipients or groups:\n\ngone@example.com\nThe e-mail address you entered couldn't be found. Please check the recipient's e-mail address and try to resend the message.\n\n\nDiagnostic information for administrators:\n\nGenerating server: mail.example.org\n\ngone@example.com\n#550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##\n\nOriginal message headers:\n\nReceived: from app.example.org (192.0.2.10) by mail.example.org\nSubject: Quarterly figures\n",
+    ),
+    [['gone@example.com', '5.1.1', 'userunknown', true]],
+    'exchange2007',
+  ],
+  [
+    'Exchange 2007+ NDR text: RESOLVER.RST.RecipSizeLimit is a per-recipient size limit',
+    mail(
+      ['From: postmaster@mail.example.org', 'Subject: Undeliverable: Scans', 'Content-Language: en-US'],
+      "Delivery has failed to these recipients or groups:\n\nsmall@example.com\nThe message couldn't be delivered because it's too large.\n\nDiagnostic information for administrators:\n\nGenerating server: mail.example.org\n\nsmall@example.com\n#550 5.2.3 RESOLVER.RST.RecipSizeLimit; message too large for this recipient ##\n\nOriginal message headers:\n\nSubject: Scans\n",
+    ),
+    [['small@example.com', '5.2.3', 'exceedlimit', false]],
+    'exchange2007',
+  ],
+  [
+    'Exchange 2007+ NDR text: QUEUE.Expired from a remote server',
+    mail(
+      ['From: postmaster@mail.example.org', 'Subject: Undeliverable: Hello', 'Content-Language: en-US'],
+      "Delivery has failed to these recipients or groups:\n\nslow@example.com\nThe message couldn't be delivered in time.\n\nDiagnostic information for administrators:\n\nGenerating server: mail.example.org\n\nslow@example.com\nRemote Server at mx.example.com (192.0.2.3) returned '550 4.4.7 QUEUE.Expired; message expired'\n\nOriginal message headers:\n\nSubject: Hello\n",
+    ),
+    [['slow@example.com', '4.4.7', 'expired', false]],
+    'exchange2007',
+  ],
+  [
+    'Office 365 NDR text without a DSN part: 5.1.10 RecipientNotFound',
+    mail(
+      ['From: Microsoft Outlook <postmaster@contoso.onmicrosoft.com>', 'Subject: Undeliverable: Invoice 12'],
+      "Your message to gone@example.com couldn't be delivered.\ngone wasn't found at example.com.\n\nAction Required\nUnknown To address\n\nDiagnostic information for administrators:\n\nGenerating server: AM0PR01MB0001.eurprd01.prod.exchangelabs.com\n\ngone@example.com\nRemote Server returned '550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup'\n\nOriginal message headers:\n\nSubject: Invoice 12\n",
+    ),
+    [['gone@example.com', '5.1.10', 'userunknown', true]],
+    'exchange2007',
+  ],
+  [
+    'Zoho Mail: address, "Invalid Address" and ERROR_CODE fields on one line',
+    mail(
+      [
+        'From: mailer-daemon@mx.zoho.example',
+        'Subject: Undelivered Mail Returned to Sender',
+        'X-ZohoMail: Si CHF_MF_NL SS_10 UW48',
+      ],
+      'This message was created automatically by mail delivery software.\nA message that you sent could not be delivered to one or more of its recipients. This is a permanent error.\n\ngone@example.com Invalid Address, ERROR_CODE :550, ERROR_CODE :5.1.1 <gone@example.com>... User Unknown\n\nReceived: from app.example.org\n',
+    ),
+    [['gone@example.com', '5.1.1', 'userunknown', true]],
+    'zoho',
+  ],
+  [
+    'Zoho Mail: "[Status: Error, ...] Host not reachable" is an expiry',
+    mail(
+      [
+        'From: mailer-daemon@mx.zoho.example',
+        'Subject: Undelivered Mail Returned to Sender',
+        'X-ZohoMail: Si CHF_MF_NL SS_10 UW48',
+      ],
+      'This message was created automatically by mail delivery software.\nA message that you sent could not be delivered to one or more of its recipients. This is a temporary error.\n\n[Status: Error, Address: <far@example.com>, ResponseCode 421, , Host not reachable.]\n\nReceived: from app.example.org\n',
+    ),
+    [['far@example.com', null, 'expired', false]],
+    'zoho',
+  ],
+  [
+    'Sun/Oracle Messaging Server text: Recipient address / Reason / Diagnostic code',
+    mail(
+      [
+        'From: Internet Mail Delivery <postmaster@ims.example.org>',
+        'Subject: Delivery Notification: Delivery has failed',
+      ],
+      'This report relates to a message you sent with the following header fields:\n\n  Message-id: <0001@app.example.org>\n  Date: Mon, 01 Jun 2026 10:00:00 +0000\n  From: sender@example.org\n  To: gone@example.com\n  Subject: Hello\n\nYour message cannot be delivered to the following recipients:\n\n  Recipient address: gone@example.com\n  Original address: gone@example.com\n  Reason: Remote SMTP server has rejected address\n  Diagnostic code: smtp;550 5.1.1 unknown or illegal alias: gone@example.com\n  Remote system: dns;mx.example.com (TCP|192.0.2.2|25|192.0.2.1|25) (mx.example.com ESMTP)\n',
+    ),
+    [['gone@example.com', '5.1.1', 'userunknown', true]],
+    'messagingserver',
+  ],
+  [
+    'Sun/Oracle Messaging Server text: illegal host/domain name',
+    mail(
+      [
+        'From: Internet Mail Delivery <postmaster@ims.example.org>',
+        'Subject: Delivery Notification: Delivery has failed',
+      ],
+      'This report relates to a message you sent with the following header fields:\n\n  Message-id: <0002@app.example.org>\n  Subject: Hello\n\nYour message cannot be delivered to the following recipients:\n\n  Recipient address: someone@nowhere.example\n  Reason: Illegal host/domain name found\n',
+    ),
+    [['someone@nowhere.example', null, 'hostunknown', true]],
+    'messagingserver',
+  ],
+  [
+    'Ipswitch IMail Server: "Unknown user: addr"',
+    mail(
+      ['From: postmaster@imail.example.org', 'Subject: Undeliverable Mail ', 'X-Mailer: <SMTP32 v8.22>'],
+      'Unknown user: gone@example.com\n\nOriginal message follows.\n\nSubject: Hello\n',
+    ),
+    [['gone@example.com', null, 'userunknown', true]],
+    'imailserver',
+  ],
+  [
+    'Ipswitch IMail Server: mailbox over its allowed size',
+    mail(
+      ['From: postmaster@imail.example.org', 'Subject: Undeliverable Mail ', 'X-Mailer: <SMTP32 v8.22>'],
+      'User mailbox exceeds allowed size: full@example.com\n\nOriginal message follows.\n',
+    ),
+    [['full@example.com', null, 'mailboxfull', false]],
+    'imailserver',
+  ],
+  [
+    'MailFoundry: "Unable to deliver message to:" then the remote answer',
+    mail(
+      [
+        'From: MAILER-DAEMON@mf.example.org',
+        'Subject: Message delivery has failed',
+        'Received: from localhost (127.0.0.1) by mf.example.org (MAILFOUNDRY) id 0123abcd',
+      ],
+      'Unable to deliver message to: <gone@example.com>\nDelivery failed for the following reason:\nServer mx.example.com[192.0.2.1] failed with: 550 5.1.1 <gone@example.com> No such user here\n\nThis has been a permanent failure.  No further delivery attempts will be made.\n',
+    ),
+    [['gone@example.com', '5.1.1', 'userunknown', true]],
+    'mailfoundry',
+  ],
+  [
+    'Active!hunter: ">>> addr" under the permanent-errors banner',
+    mail(
+      [
+        'From: "MAILER-DAEMON" <postmaster@ah.example.org>',
+        'Subject: FAILURE NOTICE :',
+        'X-AHMAILID: 0123456789',
+      ],
+      '  ----- The following addresses had permanent fatal errors -----\n\n>>> gone@example.com <gone@example.com>\n\n  ----- Transcript of session follows -----\n550 sorry, no mailbox here by that name (#5.1.1 - chkusr)\n',
+    ),
+    [['gone@example.com', '5.1.1', 'userunknown', true]],
+    'activehunter',
+  ],
+  [
+    'Trend Micro InterScan MSS: Sent <<< / Received >>> pair',
+    mail(
+      ['From: "InterScan MSS" <postmaster@imss.example.org>', 'Subject: Mail could not be delivered'],
+      'Sent <<< RCPT TO:<gone@example.com>\nReceived >>> 550 5.1.1 <gone@example.com>... user unknown\n\nUnable to deliver message to <gone@example.com>.\n',
+    ),
+    [['gone@example.com', '5.1.1', 'userunknown', true]],
+    'interscanmss',
+  ],
+  [
+    'Unknown MTA (X1 layout): "addr [reason]" after the delivery-errors banner',
+    mail(
+      [
+        'From: "Mail Delivery System" <MAILER-DAEMON@x1.example.org>',
+        'Subject: Returned Mail: Delivery failed',
+      ],
+      'The original message was received at Mon, 01 Jun 2026 10:00:00 +0900\nfrom sender@example.org\n\n---The following addresses had delivery errors---\n\nfull@example.com [Mailbox full]\n\nReceived: from app.example.org\n',
+    ),
+    [['full@example.com', null, 'mailboxfull', false]],
+    'x1',
+  ],
+  [
+    'Unknown MTA (X3 layout): "  * addr" and a "SMTP:RCPT host" line',
+    mail(
+      ['From: Mail Delivery System <postmaster@x3.example.org>', 'Subject: Delivery status notification'],
+      '============================================================================\n      This is an automatically generated Delivery Status Notification.\n\nDelivery to the following recipients failed permanently:\n\n  * gone@example.com\n\n\n============================================================================\n                            Technical details:\n\nSMTP:RCPT host 192.0.2.8: 553 5.1.1 <gone@example.com>... No such user here\n\n\n============================================================================\n',
+    ),
+    [['gone@example.com', '5.1.1', 'userunknown', true]],
+    'x3',
+  ],
+  [
+    'McAfee Email Gateway: "(Permanent)" after the address',
+    mail(
+      [
+        'From: postmaster@mcafee.example.org',
+        'Subject: Delivery Status',
+        'X-NAI-Header: Modified by McAfee Email and Web Security Virtual Appliance',
+      ],
+      '--- The following addresses had delivery problems ---\n\n<gone@example.com>   (Permanent)\n\n  The remote server said: 550 5.1.1 <gone@example.com>... User unknown\n',
+    ),
+    [['gone@example.com', '5.1.1', 'userunknown', true]],
+    'mcafee',
+  ],
+  [
+    'SendGrid text: "name:id:<addr> : ip : answer"',
+    mail(
+      [
+        'From: "Mail Delivery System" <MAILER-DAEMON@sendgrid.example>',
+        'Subject: Undelivered Mail Returned to Sender',
+      ],
+      "This is an automatically generated message from SendGrid.\n\nI'm sorry to have to tell you that your message was not able to be\ndelivered to one of its intended recipients.\n\nIf you require assistance with this, please contact SendGrid support.\n\nmarketing:123456:<gone@example.com> : 192.0.2.1 : 550 5.1.1 <gone@example.com>... User Unknown\n",
+    ),
+    [['gone@example.com', '5.1.1', 'userunknown', true]],
+    'sendgrid',
+  ],
+  [
+    'OpenSMTPD: "addr: answer" after the list-of-recipients sentence',
+    mail(
+      [
+        'From: Mailer Daemon <MAILER-DAEMON@smtpd.example.org>',
+        'Subject: Delivery status notification: error',
+      ],
+      'Hi!\n\nThis is the MAILER-DAEMON, please DO NOT REPLY to this e-mail.\n\nAn error has occurred while attempting to deliver a message for\nthe following list of recipients:\n\nfull@example.com: 552 5.2.2 <full@example.com>: Mailbox full\n\nBelow is a copy of the original message:\n',
+    ),
+    [['full@example.com', '5.2.2', 'mailboxfull', false]],
+    'heuristic',
+  ],
+  [
+    'mail.ru (Exim): the remote host refused the recipient at RCPT',
+    mail(
+      ['From: Mail Delivery System <MAILER-DAEMON@corp.mail.example>', 'Subject: Mail failure.'],
+      'This message was created automatically by mail delivery software.\n\nA message that you sent could not be delivered to one or more of its\nrecipients. This is a permanent error. The following address(es) failed:\n\n  gone@example.com\n    SMTP error from remote mail server after RCPT TO:<gone@example.com>:\n    host mx.example.com [192.0.2.1]: 550 5.1.1 <gone@example.com>: Recipient address rejected: User unknown in local recipient table\n',
+    ),
+    [['gone@example.com', '5.1.1', 'userunknown', true]],
+    'exim',
+  ],
+  [
+    'Exim: unrouteable address is an unknown host',
+    mail(
+      [
+        'From: Mail Delivery System <Mailer-Daemon@mx.example.org>',
+        'Subject: Mail delivery failed: returning message to sender',
+      ],
+      'This message was created automatically by mail delivery software.\n\nA message that you sent could not be delivered to one or more of its\nrecipients. This is a permanent error. The following address(es) failed:\n\n  someone@nowhere.example\n    Unrouteable address\n',
+    ),
+    [['someone@nowhere.example', null, 'hostunknown', true]],
+    'exim',
+  ],
+  [
+    'Exim: message rejected as spam after end of data',
+    mail(
+      [
+        'From: Mail Delivery System <Mailer-Daemon@mx.example.org>',
+        'Subject: Mail delivery failed: returning message to sender',
+      ],
+      'This message was created automatically by mail delivery software.\n\nA message that you sent could not be delivered to one or more of its\nrecipients. This is a permanent error. The following address(es) failed:\n\n  reader@example.com\n    host mx.example.com [192.0.2.1]\n    SMTP error from remote mail server after end of data:\n    550 5.7.1 Message rejected as spam by content filtering\n',
+    ),
+    [['reader@example.com', '5.7.1', 'spamdetected', false]],
+    'exim',
+  ],
+  [
+    '1&1 (EinsUndEins): "SMTP error from remote server for RCPT TO command"',
+    mail(
+      [
+        'From: Mail Delivery System <mailer-daemon@mout.example.net>',
+        'Subject: Mail delivery failed: returning message to sender',
+      ],
+      'This message was created automatically by mail delivery software.\n\nA message that you sent could not be delivered to one or more of\nits recipients. This is a permanent error. The following address\nfailed:\n\ngone@example.com:\nSMTP error from remote server for RCPT TO command, host: mx.example.com (192.0.2.1) reason: 550 5.1.1 <gone@example.com>: Recipient address rejected: User unknown\n',
+    ),
+    [['gone@example.com', '5.1.1', 'userunknown', true]],
+    'exim',
+  ],
+  [
+    'Postfix text: host not found for the recipient domain',
+    mail(
+      [
+        'From: MAILER-DAEMON@mx.example.org (Mail Delivery System)',
+        'Subject: Undelivered Mail Returned to Sender',
+      ],
+      "This is the mail system at host mx.example.org.\n\nI'm sorry to have to inform you that your message could not\nbe delivered to one or more recipients.\n\n<someone@nowhere.example>: Host or domain name not found. Name service error\n    for name=nowhere.example type=A: Host not found\n",
+    ),
+    [['someone@nowhere.example', null, 'hostunknown', true]],
+    'heuristic',
+  ],
+  [
+    'Postfix text: local delivery over quota',
+    mail(
+      [
+        'From: MAILER-DAEMON@mx.example.org (Mail Delivery System)',
+        'Subject: Undelivered Mail Returned to Sender',
+      ],
+      "This is the mail system at host mx.example.org.\n\nI'm sorry to have to inform you that your message could not\nbe delivered to one or more recipients.\n\n<full@example.org>: maildir delivery failed: Sorry, the user's maildir has\n    overdrawn his diskspace quota, please try again later.\n",
+    ),
+    [['full@example.org', null, 'mailboxfull', false]],
+    'heuristic',
+  ],
+  [
+    'Sendmail: host unknown (name server: host not found)',
+    mail(
+      [
+        'From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.org>',
+        'Subject: Returned mail: see transcript for details',
+      ],
+      'The original message was received at Mon, 1 Jun 2026 10:00:00 +0000\nfrom app.example.org [192.0.2.10]\n\n   ----- The following addresses had permanent fatal errors -----\n<someone@nowhere.example>\n    (reason: 550 Host unknown)\n\n   ----- Transcript of session follows -----\n550 5.1.2 <someone@nowhere.example>... Host unknown (Name server: nowhere.example: host not found)\n',
+    ),
+    [['someone@nowhere.example', '5.1.2', 'hostunknown', true]],
+    'sendmail',
+  ],
+  [
+    'Sendmail warning: deferred after a connection timeout is an expiry, not a hard bounce',
+    mail(
+      [
+        'From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.org>',
+        'Subject: Warning: could not send message for past 4 hours',
+      ],
+      '    **********************************************\n    **      THIS IS A WARNING MESSAGE ONLY      **\n    **  YOU DO NOT NEED TO RESEND YOUR MESSAGE  **\n    **********************************************\n\nThe original message was received at Mon, 1 Jun 2026 10:00:00 +0000\n\n   ----- Transcript of session follows -----\nslow@example.com... Deferred: Connection timed out with mx.example.com.\nWarning: message still undelivered after 4 hours\nWill keep trying until message is 5 days old\n',
+    ),
+    [['slow@example.com', null, 'expired', false]],
+    'sendmail',
+  ],
+];
+
+describe('parseBounce on the text formats of further MTAs and providers', () => {
+  it.each(CASES)('%s', (_situation, raw, expected, decodedBy) => {
+    const verdict = parseBounce(raw);
+    expect(verdict.kind).toBe('bounce');
+    expect(verdict.recipients.map((r) => [r.recipient, r.status, r.reason, r.hardBounce])).toEqual(expected);
+    expect(verdict.decodedBy).toBe(decodedBy);
+  });
+});

@@ -1,0 +1,168 @@
+import type { BounceReason } from '../bounce-verdict';
+import {
+  type BounceMessage,
+  type DecodeResult,
+  type DecodedRecipient,
+  findAddress,
+} from '../decoded-recipient';
+import { headerValue } from '../mime-walker';
+import { reasonFromTable, textRecipient } from './lhost-helpers';
+
+const head = (message: BounceMessage, name: string) => headerValue(message.headers, name) ?? '';
+
+/** The part a person reads, up to where the returned message begins. */
+function upTo(text: string, end: RegExp): string {
+  const at = text.search(end);
+  return at > 0 ? text.slice(0, at) : text;
+}
+
+const IMAIL: ReadonlyArray<[BounceReason, readonly string[]]> = [
+  ['hostunknown', ['unknown host']],
+  ['userunknown', ['unknown user', 'invalid final delivery userid']],
+  ['mailboxfull', ['user mailbox exceeds allowed size']],
+  ['virusdetected', ['requested action not taken: virus detected']],
+  ['spamdetected', ['blacklisted url in message']],
+  ['expired', ['delivery failed ']],
+];
+
+/** Ipswitch/Progress IMail Server: `Unknown user: addr` lines, the answer under "Body of message generated response:". */
+export function decodeIMailServer(message: BounceMessage): DecodeResult | null {
+  if (!/^Undeliverable Mail\b/.test(message.subject) && !head(message, 'x-mailer').startsWith('<SMTP32 v'))
+    return null;
+  const found: Array<{ address: string; line: string }> = [];
+  let response = '';
+  for (const raw of upTo(message.text, /^Original message follows\./m).split(/\r?\n/)) {
+    const line = raw.trim();
+    const address = findAddress(line);
+    if (address && (/^[^:@]{8,}: \S+@/.test(line) || /^undeliverable /i.test(line))) {
+      found.push({ address, line });
+    } else if (line.includes('Body of message generated response:')) {
+      response = line;
+    } else if (response && line) {
+      response += ` ${line}`;
+    }
+  }
+  if (found.length === 0) return null;
+  return {
+    recipients: found.map(({ address, line }) => {
+      const diagnostic = `${response} ${line}`.trim();
+      return textRecipient(address, diagnostic, reasonFromTable(diagnostic, IMAIL));
+    }),
+    reportingMta: null,
+    decodedBy: 'imailserver',
+  };
+}
+
+/** MailFoundry: "Unable to deliver message to: <addr>" / "Delivery failed for the following reason:" / answer. */
+export function decodeMailFoundry(message: BounceMessage): DecodeResult | null {
+  if (message.subject !== 'Message delivery has failed') return null;
+  if (!message.headers.some((h) => h.name === 'received' && h.value.includes('(MAILFOUNDRY) id')))
+    return null;
+  const recipients: DecodedRecipient[] = [];
+  const pattern =
+    /^Unable to deliver message to: <([^>]+)>\s*\n(?:Delivery failed for the following reason:\s*\n)?([\s\S]*?)(?:\n\s*\n|$)/gm;
+  for (const match of message.text.matchAll(pattern)) {
+    const address = findAddress(match[1]);
+    if (address) recipients.push(textRecipient(address, match[2]!));
+  }
+  return recipients.length > 0 ? { recipients, reportingMta: null, decodedBy: 'mailfoundry' } : null;
+}
+
+/** TransWARE/QUALITIA Active!hunter (`X-AHMailID`): `>>> addr <addr>` and the answer under the transcript banner. */
+export function decodeActivehunter(message: BounceMessage): DecodeResult | null {
+  if (!head(message, 'x-ahmailid')) return null;
+  const lines = message.text.split(/\r?\n/);
+  const at = lines.findIndex((l) =>
+    l.includes('----- The following addresses had permanent fatal errors -----'),
+  );
+  if (at < 0) return null;
+  const addresses: string[] = [];
+  let answer: string | null = null;
+  for (const line of lines.slice(at + 1)) {
+    if (/^Content-Type: message\/rfc822/i.test(line)) break;
+    const rcpt = /^>>> (\S+@\S+)/.exec(line);
+    if (rcpt) {
+      const address = findAddress(rcpt[1]);
+      if (address) addresses.push(address);
+    } else if (answer === null && /^[0-9A-Za-z]/.test(line)) {
+      answer = line.trim();
+    }
+  }
+  if (addresses.length === 0) return null;
+  return {
+    recipients: addresses.map((a) => textRecipient(a, answer)),
+    reportingMta: null,
+    decodedBy: 'activehunter',
+  };
+}
+
+/** Trend Micro InterScan MSS: `Sent <<< RCPT TO:<addr>` / `Received >>> 550 answer`, or "Unable to deliver message to <addr>". */
+export function decodeInterScanMss(message: BounceMessage): DecodeResult | null {
+  if (
+    !/^"?InterScan/i.test(head(message, 'from')) &&
+    !head(message, 'content-type').includes('InterScan') &&
+    !message.text.includes(' InterScan ')
+  )
+    return null;
+  const found: Array<{ address: string; command: string | null; diagnostic: string }> = [];
+  for (const raw of upTo(message.text, /^Content-Type: message\/rfc822/im).split(/\r?\n/)) {
+    const line = raw.trim();
+    const angled = [...line.matchAll(/<([^<>\s]+@[^<>\s]+)>/g)].pop()?.[1];
+    const address = angled ? findAddress(angled) : null;
+    let current = found[found.length - 1];
+    if (address && (line.includes('<<< ') || line.includes('>>> ') || line.includes('Unable to deliver '))) {
+      if (!current || current.address !== address) {
+        current = { address, command: null, diagnostic: '' };
+        found.push(current);
+      }
+      if (line.includes('Unable to deliver ') && !current.diagnostic) current.diagnostic = line;
+    }
+    if (!current) continue;
+    if (line.startsWith('Sent <<< '))
+      current.command = /RCPT|MAIL|DATA|EHLO|HELO/i.exec(line)?.[0]?.toUpperCase() ?? null;
+    else if (line.startsWith('Received >>> ')) current.diagnostic = line.slice('Received >>> '.length);
+  }
+  if (found.length === 0) return null;
+  return {
+    recipients: found.map(({ address, command, diagnostic }) => {
+      const r = textRecipient(
+        address,
+        diagnostic,
+        /^Unable to deliver/.test(diagnostic) ? 'userunknown' : null,
+      );
+      r.command = command ?? r.command;
+      return r;
+    }),
+    reportingMta: null,
+    decodedBy: 'interscanmss',
+  };
+}
+
+const MCAFEE: ReadonlyArray<[BounceReason, readonly string[]]> = [
+  ['userunknown', ['user unknown', 'no such user', 'unknown user']],
+];
+
+/** McAfee Email Gateway (`X-NAI-Header`): "--- The following addresses had delivery problems ---" then `<addr>   (Permanent)` and the answer. */
+export function decodeMcAfee(message: BounceMessage): DecodeResult | null {
+  if (!/Modified by McAfee/i.test(head(message, 'x-nai-header'))) return null;
+  const lines = message.text.split(/\r?\n/);
+  const at = lines.findIndex((l) => /--- The following addresses had delivery problems ---/.test(l));
+  if (at < 0) return null;
+  const found: Array<{ address: string; lines: string[] }> = [];
+  for (const line of lines.slice(at + 1)) {
+    if (/^Content-Type: message\/rfc822/i.test(line)) break;
+    const rcpt = /^<([^>]+@[^>]+)>\s+\((?:Permanent|Transient|Temporary)/i.exec(line);
+    const address = rcpt ? findAddress(rcpt[1]) : null;
+    if (address) found.push({ address, lines: [] });
+    else if (found.length > 0 && line.trim() !== '')
+      found[found.length - 1]!.lines.push(line.trim().replace(/^The remote server said:\s*/i, ''));
+  }
+  if (found.length === 0) return null;
+  return {
+    recipients: found.map(({ address, lines: said }) =>
+      textRecipient(address, said.join(' '), reasonFromTable(said.join(' '), MCAFEE)),
+    ),
+    reportingMta: null,
+    decodedBy: 'mcafee',
+  };
+}
