@@ -309,6 +309,125 @@ const CASES: Array<[string, Buffer, Expect[], string]> = [
     [['slow@example.com', null, 'expired', false]],
     'sendmail',
   ],
+  [
+    'Mimecast: "-- addr" and the remote answer on a later "--" line',
+    mail(
+      [
+        'From: Postmaster <postmaster@mimecast.example>',
+        'Subject: [Postmaster] Email Delivery Failure',
+        'Message-ID: <0123-45@eu-mta-1.eu.mimecast.lan>',
+      ],
+      'An email that you attempted to send to the following address could not be delivered:\n-- gone@example.com\n\nThe problem appears to be :\n-- Recipient email address is possibly incorrect\n\nAdditional information follows :\n-- 550 5.1.1 <gone@example.com>... User unknown\n',
+    ),
+    [['gone@example.com', '5.1.1', 'userunknown', true]],
+    'mimecast',
+  ],
+  [
+    'T-Online (Smail fork): " <addr>" then the answer under "Failed addresses follow"',
+    mail(
+      [
+        'From: Mail Delivery System <Mailer-Daemon@t-online.example>',
+        'Subject: mail failed, returning to sender',
+      ],
+      '|------------------------- Failed addresses follow: ---------------------|\n <full@t-online.example>\n   552 5.2.2 <full@t-online.example> Quota exceeded (mailbox for user is full)\n\n|------------------------- Message header follows: ----------------------|\nReceived: from app.example.org\n',
+    ),
+    [['full@t-online.example', '5.2.2', 'mailboxfull', false]],
+    'smail',
+  ],
+  [
+    'Smail 3: " addr ... failed: unknown host"',
+    mail(
+      ['From: MAILER-DAEMON@smail.example.org', 'Subject: mail failed, returning to sender'],
+      '|------------------------- Message log follows: -------------------------|\nno valid recipients were found for this message\n|------------------------- Failed addresses follow: ---------------------|\n someone@nowhere.example ... failed: unknown host\n|------------------------- Message text follows: ------------------------|\n',
+    ),
+    [['someone@nowhere.example', null, 'hostunknown', true]],
+    'smail',
+  ],
+  [
+    'GMX: "<addr>" then "Reason: delivery retry timeout exceeded"',
+    mail(
+      [
+        'From: "Mail Delivery System" <mailer-daemon@gmx.example>',
+        'Subject: Mail delivery failed: returning message to sender',
+        'X-GMX-Antispam: 0 (Mail was not recognized as spam)',
+      ],
+      'This message was created automatically by mail delivery software.\n\nA message that you sent could not be delivered to one or more of\nits recipients. This is a permanent error. The following address\nfailed:\n\n<slow@example.com>\n\nReason:\ndelivery retry timeout exceeded\n\n--- The header of the original message is following. ---\n',
+    ),
+    [['slow@example.com', null, 'expired', false]],
+    'exim',
+  ],
+  [
+    'Courier DSN: "No such domain." with the >>> RCPT transcript in the text part',
+    Buffer.from(
+      [
+        'From: Courier mail server at mx.example.org <@>',
+        'To: sender@example.org',
+        'Subject: NOTICE: mail delivery status.',
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="=_courier_0"',
+        '',
+        '--=_courier_0',
+        'Content-Type: text/plain; charset=us-ascii',
+        '',
+        'This is a delivery status notification from mx.example.org,',
+        'running the Courier mail server, version 1.1.',
+        '',
+        '                          UNDELIVERABLE MAIL',
+        '',
+        'Your message to the following recipients cannot be delivered:',
+        '',
+        '<someone@nowhere.example>:',
+        '    No such domain.',
+        '',
+        '--=_courier_0',
+        'Content-Type: message/delivery-status',
+        '',
+        'Reporting-MTA: dns; mx.example.org',
+        '',
+        'Final-Recipient: rfc822; someone@nowhere.example',
+        'Action: failed',
+        'Status: 5.0.0',
+        'Diagnostic-Code: unknown; No such domain.',
+        '',
+        '--=_courier_0--',
+        '',
+      ].join('\n'),
+    ),
+    [['someone@nowhere.example', '5.0.0', 'hostunknown', true]],
+    'rfc3464',
+  ],
+  [
+    'Lotus Domino: "not listed in Domino Directory"',
+    mail(
+      [
+        'From: Postmaster <postmaster@domino.example.org>',
+        'Subject: DELIVERY FAILURE: User gone (gone@example.com) not listed in Domino Directory',
+      ],
+      'Your message\n\n  Subject: Hello\n\nwas not delivered to:\n\n  gone@example.com\n\nbecause:\n\n  User gone (gone@example.com) not listed in Domino Directory\n',
+    ),
+    [['gone@example.com', null, 'userunknown', true]],
+    'domino',
+  ],
+  [
+    'qmail: mailbox full at the remote host',
+    mail(
+      ['From: MAILER-DAEMON@qmail.example.org', 'Subject: failure notice'],
+      "Hi. This is the qmail-send program at qmail.example.org.\nI'm afraid I wasn't able to deliver your message to the following addresses.\nThis is a permanent error; I've given up. Sorry it didn't work out.\n\n<full@example.com>:\n192.0.2.1 does not like recipient.\nRemote host said: 552 5.2.2 Mailbox full\nGiving up on 192.0.2.1.\n\n--- Below this line is a copy of the message.\n",
+    ),
+    [['full@example.com', '5.2.2', 'mailboxfull', false]],
+    'qmail',
+  ],
+  [
+    'Postfix text: connection timed out in a "delayed mail" warning',
+    mail(
+      [
+        'From: MAILER-DAEMON@mx.example.org (Mail Delivery System)',
+        'Subject: Delayed Mail (still being retried)',
+      ],
+      'This is the mail system at host mx.example.org.\n\n####################################################################\n# THIS IS A WARNING ONLY.  YOU DO NOT NEED TO RESEND YOUR MESSAGE. #\n####################################################################\n\nYour message could not be delivered for more than 4 hour(s).\nIt will be retried until it is 5 day(s) old.\n\n<slow@example.com>: connect to mx.example.com[192.0.2.1]:25: Connection timed\n    out\n',
+    ),
+    [['slow@example.com', null, 'expired', false]],
+    'heuristic',
+  ],
 ];
 
 describe('parseBounce on the text formats of further MTAs and providers', () => {

@@ -12,6 +12,8 @@ import {
   decodeInterScanMss,
   decodeMailFoundry,
   decodeMcAfee,
+  decodeMimecast,
+  decodeSmail,
 } from './mail-gateways';
 import { decodeMessagingServer, decodeSendGrid, decodeZoho } from './provider-texts';
 import { decodeQmail } from './qmail';
@@ -38,6 +40,8 @@ export const LHOST_DECODERS: readonly LhostDecoder[] = [
   decodeMailFoundry,
   decodeInterScanMss,
   decodeMcAfee,
+  decodeMimecast,
+  decodeSmail,
   decodeX1,
   decodeX3,
   decodeSendGrid,

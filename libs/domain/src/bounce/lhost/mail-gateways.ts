@@ -166,3 +166,59 @@ export function decodeMcAfee(message: BounceMessage): DecodeResult | null {
     decodedBy: 'mcafee',
   };
 }
+
+/**
+ * Mimecast ("[Postmaster] Email Delivery Failure", Message-ID on `.mimecast.lan`): `-- addr` names
+ * the recipient, further `-- text` lines are the problem and the remote answer.
+ */
+export function decodeMimecast(message: BounceMessage): DecodeResult | null {
+  if (
+    !message.subject.includes('Email Delivery Failure') &&
+    !/\.mimecast\.lan>\s*$/.test(head(message, 'message-id'))
+  )
+    return null;
+  const found: Array<{ address: string; said: string[] }> = [];
+  for (const line of upTo(message.text, /^Content-Type: message\/rfc822/im).split(/\r?\n/)) {
+    if (!line.startsWith('-- ')) continue;
+    const value = line.slice(3).trim();
+    const address = !value.includes(' ') ? findAddress(value) : null;
+    if (address) found.push({ address, said: [] });
+    else if (found.length > 0) found[found.length - 1]!.said.push(value);
+  }
+  if (found.length === 0) return null;
+  return {
+    recipients: found.map(({ address, said }) => {
+      // The last `--` line is the remote server's answer; the ones before are Mimecast's summary.
+      const answer = said.find((s) => /^[245]\d\d\b|^[245]\.\d{1,3}\.\d{1,3}\b/.test(s));
+      return textRecipient(address, answer ?? said.join(' '));
+    }),
+    reportingMta: null,
+    decodedBy: 'mimecast',
+  };
+}
+
+/**
+ * Smail 3 and Deutsche Telekom's (T-Online) fork of it: "|---- Failed addresses follow: ----|",
+ * then ` <addr>` with the answer on the next line, or ` addr ... failed: reason`.
+ */
+export function decodeSmail(message: BounceMessage): DecodeResult | null {
+  const lines = message.text.split(/\r?\n/);
+  const at = lines.findIndex((l) => /^\|-+ Failed addresses follow: -+\|/.test(l));
+  if (at < 0) return null;
+  const found: Array<{ address: string; said: string[] }> = [];
+  for (const line of lines.slice(at + 1)) {
+    if (/^\|-+ Message (?:header|text|body) follows/.test(line)) break;
+    if (line.trim() === '') continue;
+    const angled = /^ <([^<>\s]+@[^<>\s]+)>\s*$/.exec(line);
+    const dotted = /^ (\S+@\S+\.\S+) \.\.\. (.*)$/.exec(line);
+    const address = findAddress(angled?.[1] ?? dotted?.[1]);
+    if (address) found.push({ address, said: dotted ? [dotted[2]!.replace(/^failed:\s*/, '')] : [] });
+    else if (found.length > 0) found[found.length - 1]!.said.push(line.trim());
+  }
+  if (found.length === 0) return null;
+  return {
+    recipients: found.map(({ address, said }) => textRecipient(address, said.join(' '))),
+    reportingMta: null,
+    decodedBy: 'smail',
+  };
+}
