@@ -428,6 +428,46 @@ const CASES: Array<[string, Buffer, Expect[], string]> = [
     [['slow@example.com', null, 'expired', false]],
     'heuristic',
   ],
+  [
+    'amavisd-new: DSN fields written in its single text part',
+    mail(
+      [
+        'From: "Content-filter at mx.example.org" <postmaster@mx.example.org>',
+        'Subject: Undeliverable mail, MTA-BLOCKED',
+      ],
+      'The message WAS NOT relayed to:\n<gone@example.com>:\n   550 5.1.1 <gone@example.com>: Recipient address rejected: User unknown in local recipient table\n\nReporting-MTA: dns; mx.example.org\n\nFinal-Recipient: rfc822; gone@example.com\nAction: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 <gone@example.com>: Recipient address rejected: User unknown in local recipient table (in reply to RCPT TO command)\n',
+    ),
+    [['gone@example.com', '5.1.1', 'userunknown', true]],
+    'rfc3464-text',
+  ],
+  [
+    'Exchange 2007+ NDR text with two recipients: unknown user and mailbox full',
+    mail(
+      ['From: postmaster@mail.example.org', 'Subject: Undeliverable: Minutes', 'Content-Language: en-US'],
+      'Delivery has failed to these recipients or groups:\n\ngone@example.com\nfull@example.com\n\nDiagnostic information for administrators:\n\nGenerating server: mail.example.org\n\ngone@example.com\n#550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##\n\nfull@example.com\nmx.example.com #552 5.2.2 mailbox full ##\n\nOriginal message headers:\n\nSubject: Minutes\n',
+    ),
+    [
+      ['gone@example.com', '5.1.1', 'userunknown', true],
+      ['full@example.com', '5.2.2', 'mailboxfull', false],
+    ],
+    'exchange2007',
+  ],
+  [
+    'Zoho Mail with two failed recipients',
+    mail(
+      [
+        'From: mailer-daemon@mx.zoho.example',
+        'Subject: Undelivered Mail Returned to Sender',
+        'X-ZohoMail: Si CHF_MF_NL SS_10 UW48',
+      ],
+      'This message was created automatically by mail delivery software.\nA message that you sent could not be delivered to one or more of its recipients. This is a permanent error.\n\ngone@example.com Invalid Address, ERROR_CODE :550, ERROR_CODE :5.1.1 <gone@example.com>... User Unknown\nfull@example.net Invalid Address, ERROR_CODE :552, ERROR_CODE :5.2.2 Mailbox full\n',
+    ),
+    [
+      ['gone@example.com', '5.1.1', 'userunknown', true],
+      ['full@example.net', '5.2.2', 'mailboxfull', false],
+    ],
+    'zoho',
+  ],
 ];
 
 describe('parseBounce on the text formats of further MTAs and providers', () => {
@@ -436,5 +476,44 @@ describe('parseBounce on the text formats of further MTAs and providers', () => 
     expect(verdict.kind).toBe('bounce');
     expect(verdict.recipients.map((r) => [r.recipient, r.status, r.reason, r.hardBounce])).toEqual(expected);
     expect(verdict.decodedBy).toBe(decodedBy);
+  });
+});
+
+describe('the new format readers leave ordinary mail alone', () => {
+  it.each<[string, Buffer]>([
+    [
+      'a person writing about an "Undeliverable" parcel, with a Content-Language header',
+      mail(
+        [
+          'From: Anna <anna@example.com>',
+          'Subject: Undeliverable: the parcel came back',
+          'Content-Language: en-US',
+        ],
+        'Hi,\n\nthe courier says the parcel was undeliverable. Can you check the address?\n\nDiagnostic information for administrators: none, this is just me.\n\nAnna\n',
+      ),
+    ],
+    [
+      'a SendGrid-sent newsletter that mentions SendGrid',
+      mail(
+        ['From: News <news@example.com>', 'Subject: Our June news'],
+        'This is an automatically generated message from SendGrid on behalf of Example News.\n\nRead more at https://news.example.com\n',
+      ),
+    ],
+    [
+      'an InterScan quarantine digest without a delivery transcript',
+      mail(
+        ['From: "InterScan MSS" <imss@example.org>', 'Subject: Quarantine digest'],
+        'The InterScan Messaging Security Suite quarantined 2 messages for you today.\nReview them at https://imss.example.org\n',
+      ),
+    ],
+    [
+      'a Zoho user mail (X-ZohoMail header) that is not a bounce',
+      mail(
+        ['From: Ben <ben@example.com>', 'Subject: Lunch?', 'X-ZohoMail: Si CHF_MF_NL SS_10 UW48'],
+        'Lunch at noon? ben@example.com will book a table.\n',
+      ),
+    ],
+  ])('%s', (_situation, raw) => {
+    expect(parseBounce(raw).kind).toBe('not-bounce');
   });
 });
