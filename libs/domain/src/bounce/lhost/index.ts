@@ -12,12 +12,14 @@ import {
   decodeInterScanMss,
   decodeMailFoundry,
   decodeMcAfee,
+  decodeMFilter,
   decodeMimecast,
   decodeSmail,
 } from './mail-gateways';
+import { decodeBiglobe, decodeVerizon } from './carriers';
 import { decodeMessagingServer, decodeSendGrid, decodeZoho } from './provider-texts';
 import { decodeQmail } from './qmail';
-import { decodeX1, decodeX3 } from './unknown-mtas';
+import { decodeX1, decodeX3, decodeX6 } from './unknown-mtas';
 import {
   decodeApacheJames,
   decodeDragonFly,
@@ -42,8 +44,12 @@ export const LHOST_DECODERS: readonly LhostDecoder[] = [
   decodeMcAfee,
   decodeMimecast,
   decodeSmail,
+  decodeMFilter,
+  decodeVerizon,
+  decodeBiglobe,
   decodeX1,
   decodeX3,
+  decodeX6,
   decodeSendGrid,
   decodeMessagingServer,
   decodeQmail,

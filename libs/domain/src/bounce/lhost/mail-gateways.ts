@@ -222,3 +222,37 @@ export function decodeSmail(message: BounceMessage): DecodeResult | null {
     decodedBy: 'smail',
   };
 }
+
+/**
+ * Digital Arts m-FILTER (`X-Mailer: m-FILTER`, subject "failure notice"): a bare address line, the
+ * answer under "-------server message" and the last command under "-------SMTP command".
+ */
+export function decodeMFilter(message: BounceMessage): DecodeResult | null {
+  if (message.subject !== 'failure notice' || head(message, 'x-mailer') !== 'm-FILTER') return null;
+  const found: Array<{ address: string; answer: string | null; command: string | null }> = [];
+  let reading: 'answer' | 'command' | null = null;
+  for (const raw of upTo(message.text, /^-------original m/m).split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === '') continue;
+    if (line === '-------server message' || line === '-------SMTP command') {
+      reading = line.endsWith('message') ? 'answer' : 'command';
+      continue;
+    }
+    const address = !line.includes(' ') ? findAddress(line) : null;
+    const current = found[found.length - 1];
+    if (address) found.push({ address, answer: null, command: null });
+    else if (current && reading === 'answer' && current.answer === null) current.answer = line;
+    else if (current && reading === 'command' && /^[A-Z]{4}\b/.test(line))
+      current.command = line.split(' ')[0]!;
+  }
+  if (found.length === 0) return null;
+  return {
+    recipients: found.map(({ address, answer, command }) => {
+      const r = textRecipient(address, answer);
+      r.command = command ?? r.command;
+      return r;
+    }),
+    reportingMta: null,
+    decodedBy: 'mfilter',
+  };
+}

@@ -72,3 +72,24 @@ export function decodeX3(message: BounceMessage): DecodeResult | null {
     decodedBy: 'x3',
   };
 }
+
+/**
+ * An unidentified MTA Sisimai calls "X6": subject "There was an error sending your mail", then
+ * `SMTP Server <host> rejected recipient <addr> (Error following RCPT command). It responded as
+ * follows: [550 5.1.1 User unknown]`.
+ */
+export function decodeX6(message: BounceMessage): DecodeResult | null {
+  if (!message.subject.startsWith('There was an error sending your mail')) return null;
+  const recipients: DecodedRecipient[] = [];
+  const pattern = /^SMTP Server <([^>]+)> rejected recipient <([^>]+)>([\s\S]*?)(?:\n\s*\n|$)/gm;
+  for (const match of message.text.matchAll(pattern)) {
+    const address = findAddress(match[2]);
+    if (!address) continue;
+    const rest = match[3]!.replace(/\s+/g, ' ');
+    const r = textRecipient(address, /\[([245]\d\d [^\]]*)\]/.exec(rest)?.[1] ?? rest);
+    r.command = /following (RCPT|MAIL|DATA)/i.exec(rest)?.[1]?.toUpperCase() ?? r.command;
+    r.remoteMta = match[1]!.toLowerCase();
+    recipients.push(r);
+  }
+  return recipients.length > 0 ? { recipients, reportingMta: null, decodedBy: 'x6' } : null;
+}
