@@ -171,7 +171,7 @@ export function classifyReason(evidence: ReasonEvidence): BounceReason {
   if (evidence.action === 'delayed') return 'expired';
   if (textSays('vacation', text)) return 'vacation';
   // Sisimai's order found nothing: everyday wording it does not list, before giving up.
-  const everyday = fallbackReason(text, status);
+  const everyday = fallbackReason(text, status, evidence.command ?? null);
   if (everyday) return everyday;
   return text ? 'onhold' : 'undefined';
 }

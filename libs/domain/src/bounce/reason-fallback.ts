@@ -170,11 +170,21 @@ const FALLBACK_STATUSES: Readonly<Record<string, BounceReason>> = {
   '5.4.7': 'expired',
 };
 
-/** The everyday reason for a lower-cased answer, or for its status code; null when nothing fits. */
-export function fallbackReason(lowerText: string, status: string | null): BounceReason | null {
+/**
+ * The everyday reason for a lower-cased answer, or for its status code; null when nothing fits.
+ * As in Sisimai, "no such user" wording is `userunknown` (a hard bounce) only when the server said
+ * it in reply to RCPT TO; otherwise it may be a filter speaking after DATA, so it is `filtered`.
+ */
+export function fallbackReason(
+  lowerText: string,
+  status: string | null,
+  command: string | null = null,
+): BounceReason | null {
   if (lowerText) {
-    for (const [reason, phrases] of FALLBACK_PHRASES)
-      if (phrases.some((p) => phraseMatches(lowerText, p))) return reason;
+    for (const [reason, phrases] of FALLBACK_PHRASES) {
+      if (!phrases.some((p) => phraseMatches(lowerText, p))) continue;
+      return reason === 'userunknown' && command !== 'RCPT' ? 'filtered' : reason;
+    }
   }
   return status ? (FALLBACK_STATUSES[status] ?? null) : null;
 }
