@@ -504,6 +504,84 @@ const CASES: Array<[string, Buffer, Expect[], string]> = [
     [['full@example.ne.jp', null, 'mailboxfull', false]],
     'biglobe',
   ],
+  [
+    'Postfix text: two recipients, unknown user and spam refusal after end of DATA',
+    mail(
+      [
+        'From: MAILER-DAEMON@mx.example.org (Mail Delivery System)',
+        'Subject: Undelivered Mail Returned to Sender',
+      ],
+      "This is the mail system at host mx.example.org.\n\nI'm sorry to have to inform you that your message could not\nbe delivered to one or more recipients.\n\n<gone@example.com>: host mx.example.com[192.0.2.1] said: 550 5.1.1\n    <gone@example.com>: Recipient address rejected: User unknown in virtual mailbox\n    table (in reply to RCPT TO command)\n\n<reader@example.net>: host mx.example.net[192.0.2.2] said: 554 5.7.1 Message\n    rejected as spam (in reply to end of DATA command)\n",
+    ),
+    [
+      ['gone@example.com', '5.1.1', 'userunknown', true],
+      ['reader@example.net', '5.7.1', 'spamdetected', false],
+    ],
+    'heuristic',
+  ],
+  [
+    'Postfix text: sender refused at MAIL FROM is a rejection of us, not of the address',
+    mail(
+      [
+        'From: MAILER-DAEMON@mx.example.org (Mail Delivery System)',
+        'Subject: Undelivered Mail Returned to Sender',
+      ],
+      "This is the mail system at host mx.example.org.\n\nI'm sorry to have to inform you that your message could not\nbe delivered to one or more recipients.\n\n<reader@example.com>: host mx.example.com[192.0.2.1] said: 553 5.7.1\n    <sender@example.org>: Sender address rejected: not owned by user (in reply\n    to MAIL FROM command)\n",
+    ),
+    [['reader@example.com', '5.7.1', 'rejected', false]],
+    'heuristic',
+  ],
+  [
+    'Postfix text: relay access denied at RCPT',
+    mail(
+      [
+        'From: MAILER-DAEMON@mx.example.org (Mail Delivery System)',
+        'Subject: Undelivered Mail Returned to Sender',
+      ],
+      "This is the mail system at host mx.example.org.\n\nI'm sorry to have to inform you that your message could not\nbe delivered to one or more recipients.\n\n<reader@example.com>: host mx.example.com[192.0.2.1] said: 554 5.7.1\n    <reader@example.com>: Relay access denied (in reply to RCPT TO command)\n",
+    ),
+    [['reader@example.com', '5.7.1', 'norelaying', false]],
+    'heuristic',
+  ],
+  [
+    'Exim: quota exceeded for a local mailbox',
+    mail(
+      [
+        'From: Mail Delivery System <Mailer-Daemon@mx.example.org>',
+        'Subject: Mail delivery failed: returning message to sender',
+      ],
+      'This message was created automatically by mail delivery software.\n\nA message that you sent could not be delivered to one or more of its\nrecipients. This is a permanent error. The following address(es) failed:\n\n  full@example.org\n    mailbox is full: retry timeout exceeded\n',
+    ),
+    [['full@example.org', null, 'mailboxfull', false]],
+    'exim',
+  ],
+  [
+    'Exim: remote RBL refusal at the greeting',
+    mail(
+      [
+        'From: Mail Delivery System <Mailer-Daemon@mx.example.org>',
+        'Subject: Mail delivery failed: returning message to sender',
+      ],
+      'This message was created automatically by mail delivery software.\n\nA message that you sent could not be delivered to one or more of its\nrecipients. This is a permanent error. The following address(es) failed:\n\n  reader@example.com\n    SMTP error from remote mail server after initial connection:\n    host mx.example.com [192.0.2.1]: 554 5.7.1 Service unavailable; Client host [192.0.2.9] blocked using zen.spamhaus.org\n',
+    ),
+    [['reader@example.com', '5.7.1', 'blocked', false]],
+    'exim',
+  ],
+  [
+    'Sendmail: two recipients, one unknown and one with a full mailbox',
+    mail(
+      [
+        'From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.org>',
+        'Subject: Returned mail: see transcript for details',
+      ],
+      '   ----- The following addresses had permanent fatal errors -----\n<gone@example.com>\n<full@example.com>\n\n   ----- Transcript of session follows -----\n... while talking to mx.example.com.:\n>>> RCPT To:<gone@example.com>\n<<< 550 5.1.1 <gone@example.com>... User unknown\n550 5.1.1 <gone@example.com>... User unknown\n>>> RCPT To:<full@example.com>\n<<< 552 5.2.2 <full@example.com>... Mailbox full\n552 5.2.2 <full@example.com>... Mailbox full\n',
+    ),
+    [
+      ['gone@example.com', '5.1.1', 'userunknown', true],
+      ['full@example.com', '5.2.2', 'mailboxfull', false],
+    ],
+    'sendmail',
+  ],
 ];
 
 describe('parseBounce on the text formats of further MTAs and providers', () => {

@@ -45,7 +45,6 @@ export const LHOST_DECODERS: readonly LhostDecoder[] = [
   decodeMimecast,
   decodeSmail,
   decodeMFilter,
-  decodeVerizon,
   decodeBiglobe,
   decodeX1,
   decodeX3,
@@ -61,6 +60,8 @@ export const LHOST_DECODERS: readonly LhostDecoder[] = [
   decodeDragonFly,
   decodeMailMarshal,
   decodeApacheJames,
+  // After Apache James: Verizon's gateway ran James, whose own layout says more.
+  decodeVerizon,
   decodeV5Sendmail,
   decodeInlineErrors,
   decodeFml,
