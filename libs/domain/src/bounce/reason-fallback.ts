@@ -64,6 +64,12 @@ export const FALLBACK_PHRASES: ReadonlyArray<[BounceReason, readonly Phrase[]]> 
       'user is unknown',
       'no such account',
       'not our customer',
+      // Added to Sisimai's user-unknown list after the version the corpus was labelled with.
+      'this spectator does not exist',
+      'no existe ese usuario',
+      'weil die adresse nicht gefunden wurde oder keine e-mails empfangen kann',
+      ['rcpt (', 't exist '],
+      ['said: 550', '5.1.1 ', ' user unknown '],
     ],
   ],
   [

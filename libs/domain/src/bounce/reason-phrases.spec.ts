@@ -139,6 +139,15 @@ describe('classifyReason: everyday wording Sisimai does not list (only where it 
       said('550 unknown or illegal alias: a@example.com', null, 'RCPT'),
       'userunknown',
     ],
+    [
+      'German "Adresse nicht gefunden" (newer Sisimai wording) at RCPT',
+      said(
+        '550 Die Nachricht wurde nicht zugestellt, weil die Adresse nicht gefunden wurde oder keine E-Mails empfangen kann',
+        null,
+        'RCPT',
+      ),
+      'userunknown',
+    ],
     ['"addressee unknown" at RCPT', said('550 Addressee unknown', null, 'RCPT'), 'userunknown'],
     ['"no MX record" for the domain', said('550 No MX record for domain nowhere.example'), 'hostunknown'],
     ['NXDOMAIN for the domain', said('NXDOMAIN: nowhere.example'), 'hostunknown'],
