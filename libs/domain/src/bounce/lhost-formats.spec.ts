@@ -259,7 +259,7 @@ const CASES: Array<[string, Buffer, Expect[], string]> = [
       'This message was created automatically by mail delivery software.\n\nA message that you sent could not be delivered to one or more of\nits recipients. This is a permanent error. The following address\nfailed:\n\ngone@example.com:\nSMTP error from remote server for RCPT TO command, host: mx.example.com (192.0.2.1) reason: 550 5.1.1 <gone@example.com>: Recipient address rejected: User unknown\n',
     ),
     [['gone@example.com', '5.1.1', 'userunknown', true]],
-    'exim',
+    'einsundeins',
   ],
   [
     'Postfix text: host not found for the recipient domain',
@@ -581,6 +581,30 @@ const CASES: Array<[string, Buffer, Expect[], string]> = [
       ['full@example.com', '5.2.2', 'mailboxfull', false],
     ],
     'sendmail',
+  ],
+  [
+    '1&1: "For the following reason: Mail size limit exceeded"',
+    mail(
+      [
+        'From: "Mail Delivery System" <mailer-daemon@mout.example.net>',
+        'Subject: Mail delivery failed: returning message to sender',
+      ],
+      'This message was created automatically by mail delivery software.\n\nA message that you sent could not be delivered to one or more of\nits recipients. This is a permanent error. The following address\nfailed:\n\nbig@example.com\n\nFor the following reason:\n\nMail size limit exceeded. For explanation visit\nhttp://postmaster.example.net/en/error-messages?ip=%1s\n\n--- The header of the original message is following. ---\n',
+    ),
+    [['big@example.com', null, 'mesgtoobig', false]],
+    'einsundeins',
+  ],
+  [
+    '1&1: Orange refused the body ("for TEXT command") with its own ofr_506 spam code',
+    mail(
+      [
+        'From: "Mail Delivery System" <mailer-daemon@mout.example.net>',
+        'Subject: Mail delivery failed: returning message to sender',
+      ],
+      'This message was created automatically by mail delivery software.\n\nA message that you sent could not be delivered to one or more of\nits recipients. This is a permanent error. The following address\nfailed:\n\nreader@example.fr:\nSMTP error from remote server for TEXT command, host: smtp-in.orange.fr (192.0.2.65) reason: 550 5.2.0 Mail rejete. Mail rejected. ofr_506 [506]\n\n--- The header of the original message is following. ---\n',
+    ),
+    [['reader@example.fr', '5.2.0', 'spamdetected', false]],
+    'einsundeins',
   ],
 ];
 

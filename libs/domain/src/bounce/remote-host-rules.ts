@@ -70,7 +70,7 @@ const RULES: readonly RemoteHostRule[] = [
     name: 'laposte',
     host: /(?:laposte\.net|orange\.fr|wanadoo\.fr)$/,
     codes: {
-      pattern: /\b(?:lpn|ofr|opn)\d+_(\d{3})\b/i,
+      pattern: /\b(?:lpn|ofr|opn)\d*_(\d{3})\b/i,
       table: {
         '102': 'blocked',
         '103': 'blocked',

@@ -17,7 +17,7 @@ import {
   decodeSmail,
 } from './mail-gateways';
 import { decodeBiglobe, decodeVerizon } from './carriers';
-import { decodeMessagingServer, decodeSendGrid, decodeZoho } from './provider-texts';
+import { decodeEinsUndEins, decodeMessagingServer, decodeSendGrid, decodeZoho } from './provider-texts';
 import { decodeQmail } from './qmail';
 import { decodeX1, decodeX3, decodeX6 } from './unknown-mtas';
 import {
@@ -37,6 +37,7 @@ export const LHOST_DECODERS: readonly LhostDecoder[] = [
   decodeGoogle,
   // Gated on their own headers or markers, so they go before the broader qmail/Exim readers.
   decodeZoho,
+  decodeEinsUndEins,
   decodeActivehunter,
   decodeIMailServer,
   decodeMailFoundry,

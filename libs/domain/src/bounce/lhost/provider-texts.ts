@@ -106,3 +106,40 @@ export function decodeMessagingServer(message: BounceMessage): DecodeResult | nu
     decodedBy: 'messagingserver',
   };
 }
+
+/**
+ * 1&1 / IONOS (Exim-based, own wording): the address on its own line (or `addr:`), then either
+ * "For the following reason:" and the text, or "SMTP error from remote server for TEXT command,
+ * host: ... reason: 550 ...". "TEXT command" is their name for the message body, i.e. DATA.
+ */
+export function decodeEinsUndEins(message: BounceMessage): DecodeResult | null {
+  if (!/^"?Mail Delivery System"?/.test(headerValue(message.headers, 'from') ?? '')) return null;
+  if (message.subject !== 'Mail delivery failed: returning message to sender') return null;
+  if (!/^For the following reason:|SMTP error from remote server for /m.test(message.text)) return null;
+  const lines = section(
+    message.text,
+    /^This message was created automatically by mail delivery software/,
+    /^--- The header of the original message is following\. ---/,
+  );
+  if (!lines) return null;
+  const found: Array<{ address: string; said: string[] }> = [];
+  for (const raw of lines) {
+    const line = raw.trim();
+    if (line === '') continue;
+    const address = /^\S+@\S+\.\S+?:?$/.test(line) ? findAddress(line.replace(/:$/, '')) : null;
+    if (address) found.push({ address, said: [] });
+    else if (found.length > 0) found[found.length - 1]!.said.push(line);
+  }
+  if (found.length === 0) return null;
+  return {
+    recipients: found.map(({ address, said }) => {
+      const text = said.join(' ').replace(/^For the following reason:\s*/, '');
+      const r = textRecipient(address, text, /mail size limit exceeded/i.test(text) ? 'mesgtoobig' : null);
+      if (/ for TEXT command/.test(text)) r.command = 'DATA';
+      r.remoteMta = /host: ([A-Za-z0-9.-]+\.[A-Za-z]{2,})/.exec(text)?.[1]?.toLowerCase() ?? null;
+      return r;
+    }),
+    reportingMta: null,
+    decodedBy: 'einsundeins',
+  };
+}
