@@ -606,6 +606,19 @@ const CASES: Array<[string, Buffer, Expect[], string]> = [
     [['reader@example.fr', '5.2.0', 'spamdetected', false]],
     'einsundeins',
   ],
+  [
+    'Websense SurfControl: "Failed to send to identified host," then "addr: [ip], answer"',
+    mail(
+      [
+        'From: postmaster@sef.example.org',
+        'Subject: Delivery Failure',
+        'X-SEF-Processed: 5_0_0_910__2026_06_01_10_00_00',
+      ],
+      'Your message could not be sent.\nA transcript of the attempts to send the message follows.\nThe number of attempts made: 1\nAddressed To: gone@example.com\n\nMon 01 Jun 2026 10:00:00 +0000\nFailed to send to identified host,\ngone@example.com: [192.0.2.5], 550 5.1.1 gone@example.com... No such user\n--- Message non-deliverable.\n',
+    ),
+    [['gone@example.com', '5.1.1', 'userunknown', true]],
+    'surfcontrol',
+  ],
 ];
 
 describe('parseBounce on the text formats of further MTAs and providers', () => {

@@ -15,6 +15,7 @@ import {
   decodeMFilter,
   decodeMimecast,
   decodeSmail,
+  decodeSurfControl,
 } from './mail-gateways';
 import { decodeBiglobe, decodeVerizon } from './carriers';
 import { decodeEinsUndEins, decodeMessagingServer, decodeSendGrid, decodeZoho } from './provider-texts';
@@ -45,6 +46,7 @@ export const LHOST_DECODERS: readonly LhostDecoder[] = [
   decodeMcAfee,
   decodeMimecast,
   decodeSmail,
+  decodeSurfControl,
   decodeMFilter,
   decodeBiglobe,
   decodeX1,

@@ -256,3 +256,20 @@ export function decodeMFilter(message: BounceMessage): DecodeResult | null {
     decodedBy: 'mfilter',
   };
 }
+
+/**
+ * Websense SurfControl (`X-SEF-Processed`): "Your message could not be sent." then, per attempt,
+ * "Failed to send to identified host," and `addr: [192.0.2.5], 550 answer`.
+ */
+export function decodeSurfControl(message: BounceMessage): DecodeResult | null {
+  if (!head(message, 'x-sef-processed') && !head(message, 'x-sef-zerohour-refid')) return null;
+  if (!message.text.includes('Your message could not be sent.')) return null;
+  const recipients: DecodedRecipient[] = [];
+  const pattern = /^(\S+@\S+): \[[^\]]*\],\s*(.+)$/gm;
+  for (const match of upTo(message.text, /^Content-Type: message\/rfc822/im).matchAll(pattern)) {
+    const address = findAddress(match[1]);
+    if (address && !recipients.some((r) => r.recipient === address))
+      recipients.push(textRecipient(address, match[2]!));
+  }
+  return recipients.length > 0 ? { recipients, reportingMta: null, decodedBy: 'surfcontrol' } : null;
+}
