@@ -202,6 +202,7 @@ export function decodeMimecast(message: BounceMessage): DecodeResult | null {
  * then ` <addr>` with the answer on the next line, or ` addr ... failed: reason`.
  */
 export function decodeSmail(message: BounceMessage): DecodeResult | null {
+  if (!message.text.includes(' Failed addresses follow: ')) return null;
   const lines = message.text.split(/\r?\n/);
   const at = lines.findIndex((l) => /^\|-+ Failed addresses follow: -+\|/.test(l));
   if (at < 0) return null;

@@ -72,6 +72,7 @@ const MESSAGING_SERVER: ReadonlyArray<[BounceReason, readonly string[]]> = [
  * and `Remote system:` lines per recipient.
  */
 export function decodeMessagingServer(message: BounceMessage): DecodeResult | null {
+  if (!/cannot be delivered to the following recipients/i.test(message.text)) return null;
   const lines = section(
     message.text,
     /^\s*Your message cannot be delivered to the following recipients/i,
