@@ -54,6 +54,7 @@ export function decodeExchange2007(message: BounceMessage): DecodeResult | null 
   const found: Array<{ address: string; lines: string[] }> = [];
   let remoteMta: string | null = null;
   let inSection = false;
+  const unowned: string[] = [];
   for (const raw of lines) {
     const line = raw.trim();
     if (!inSection) {
@@ -70,12 +71,10 @@ export function decodeExchange2007(message: BounceMessage): DecodeResult | null 
       remoteMta = /:\s*([A-Za-z0-9.-]+\.[A-Za-z]{2,})/.exec(line)?.[1]?.toLowerCase() ?? remoteMta;
       continue;
     }
-    const current = found[found.length - 1];
-    if (
-      current &&
-      (/\b[245]\d\d\b|\b[245]\.\d{1,3}\.\d{1,3}\b/.test(line) || line.includes('Remote Server '))
-    )
-      current.lines.push(line);
+    if (/\b[245]\d\d\b|\b[245]\.\d{1,3}\.\d{1,3}\b/.test(line) || line.includes('Remote Server ')) {
+      // "Reported error: 550 ..." under "Error Details" comes before any address line.
+      (found[found.length - 1]?.lines ?? unowned).push(line.replace(/^Reported error:\s*/i, ''));
+    }
   }
   if (found.length === 0) {
     // "Original Message Details ... Recipient Address: addr" (Exchange Online's newer layout).
@@ -83,7 +82,7 @@ export function decodeExchange2007(message: BounceMessage): DecodeResult | null 
       message.text,
     )?.[1];
     const recipient = findAddress(address);
-    if (recipient) found.push({ address: recipient, lines: [] });
+    if (recipient) found.push({ address: recipient, lines: unowned });
   }
   if (found.length === 0) return null;
 
