@@ -628,6 +628,48 @@ const CASES: Array<[string, Buffer, Expect[], string]> = [
     [['gone@example.com', '5.1.10', 'userunknown', true]],
     'exchange2007',
   ],
+  [
+    'au EZweb: "The user(s) account is temporarily over quota" before the address line',
+    mail(
+      [
+        'From: <Postmaster@mobile.example.ne.jp>',
+        'Subject: Mail System Error - Returned Mail',
+        'Received: from ezweb.ne.jp (EZweb Mail) with ESMTP id 0123',
+      ],
+      'The user(s) account is temporarily over quota.\n\n<full@example.ne.jp>: 552 mailbox full (in reply to RCPT TO command)\n\n--------------------------------------------------\n',
+    ),
+    [['full@example.ne.jp', null, 'mailboxfull', false]],
+    'ezweb',
+  ],
+  [
+    'au EZweb: a remote server refused the recipient ("Recipient: <addr>" and a transcript)',
+    mail(
+      [
+        'From: <Postmaster@mobile.example.ne.jp>',
+        'Subject: Mail System Error - Returned Mail',
+        'Received: from ezweb.ne.jp (EZweb Mail) with ESMTP id 0123',
+      ],
+      'Each of the following recipients was rejected by a remote\nmail server.\n\n    Recipient: <gone@example.com>\n    >>> RCPT TO:<gone@example.com>\n    <<< 550 5.1.1 <gone@example.com>: User unknown\n',
+    ),
+    [['gone@example.com', '5.1.1', 'userunknown', true]],
+    'ezweb',
+  ],
+  [
+    'au EZweb: X-SPASIGN NG marks its own spam filter',
+    mail(
+      [
+        ...[
+          'From: <Postmaster@mobile.example.ne.jp>',
+          'Subject: Mail System Error - Returned Mail',
+          'Received: from ezweb.ne.jp (EZweb Mail) with ESMTP id 0123',
+        ],
+        'X-SPASIGN: NG',
+      ],
+      '<reader@example.ne.jp>: 550 user unknown\n',
+    ),
+    [['reader@example.ne.jp', null, 'filtered', false]],
+    'ezweb',
+  ],
 ];
 
 describe('parseBounce on the text formats of further MTAs and providers', () => {

@@ -59,3 +59,66 @@ export function decodeBiglobe(message: BounceMessage): DecodeResult | null {
   );
   return { recipients, reportingMta: null, decodedBy: 'biglobe' };
 }
+
+const EZWEB: ReadonlyArray<[BounceReason, readonly string[]]> = [
+  ['expired', ['your message was not delivered within ']],
+  ['mailboxfull', ['the user(s) account is temporarily over quota']],
+  ['suspend', ['the user(s) account is disabled.', 'the user(s) account is temporarily limited.']],
+];
+
+/**
+ * au by KDDI (EZweb) mail: subject "Mail System Error - Returned Mail", then `<addr>: answer` lines
+ * or "Recipient: <addr>" with a `>>>` / `<<<` transcript. `X-SPASIGN: NG` marks its spam filter.
+ */
+export function decodeEzweb(message: BounceMessage): DecodeResult | null {
+  let signals = 0;
+  if (/Postmaster@(?:ezweb\.ne\.jp|au\.com)/i.test(message.from)) signals++;
+  if (message.subject === 'Mail System Error - Returned Mail') signals++;
+  if (
+    message.headers.some(
+      (h) => h.name === 'received' && /ezweb\.ne\.jp \(EZweb Mail\) with|\.au\.com \(/.test(h.value),
+    )
+  )
+    signals++;
+  if (/\.(?:ezweb\.ne\.jp|au\.com)>/.test(message.headers.find((h) => h.name === 'message-id')?.value ?? ''))
+    signals++;
+  if (signals < 2) return null;
+  const lines = message.text.split(/^-{50}|^Content-Type: message\/rfc822/m)[0]!.split(/\r?\n/);
+  const start = lines.findIndex((l) => /^(?:The user\(s\) |Your message |Each of the following|<)/.test(l));
+  if (start < 0) return null;
+  const found: Array<{ address: string; said: string[]; command: string | null }> = [];
+  const preamble: string[] = [];
+  for (const line of lines.slice(start)) {
+    if (line.trim() === '' || /[^\x00-\x7f]/.test(line)) continue;
+    const angled = /<([^<>\s]+@[^<>\s]+)>/.exec(line);
+    if (angled && (line.startsWith('<') || line.indexOf('Recipient: <') > 1)) {
+      const address = findAddress(angled[1]);
+      if (address) found.push({ address, said: [...preamble, line.trim()], command: null });
+      continue;
+    }
+    const current = found[found.length - 1];
+    if (!current) {
+      preamble.push(line.trim());
+      continue;
+    }
+    if (line.includes(' >>> ') || line.trimStart().startsWith('>>> '))
+      current.command = /RCPT|MAIL|DATA|EHLO|HELO/i.exec(line)?.[0]?.toUpperCase() ?? current.command;
+    current.said.push(line.trim());
+  }
+  if (found.length === 0) return null;
+  const spam = (message.headers.find((h) => h.name === 'x-spasign')?.value ?? '').trim() === 'NG';
+  return {
+    recipients: found.map(({ address, said, command }) => {
+      const diagnostic = said.join(' ');
+      const own = /@(?:ezweb\.ne\.jp|au\.com)$/.test(address);
+      const preset = spam
+        ? 'filtered'
+        : (reasonFromTable(diagnostic, EZWEB) ?? (!own && diagnostic.startsWith('<') ? 'userunknown' : null));
+      const r = textRecipient(address, diagnostic, preset);
+      r.command = command ?? r.command;
+      return r;
+    }),
+    reportingMta: null,
+    decodedBy: 'ezweb',
+  };
+}
