@@ -89,7 +89,8 @@ export function decodeEzweb(message: BounceMessage): DecodeResult | null {
   const found: Array<{ address: string; said: string[]; command: string | null }> = [];
   const preamble: string[] = [];
   for (const line of lines.slice(start)) {
-    if (line.trim() === '' || /[^\x00-\x7f]/.test(line)) continue;
+    // Lines outside printable ASCII are the carrier's Japanese prose: skipped, as Sisimai does.
+    if (line.trim() === '' || /[^ -~\t]/.test(line)) continue;
     const angled = /<([^<>\s]+@[^<>\s]+)>/.exec(line);
     if (angled && (line.startsWith('<') || line.indexOf('Recipient: <') > 1)) {
       const address = findAddress(angled[1]);
