@@ -670,6 +670,19 @@ const CASES: Array<[string, Buffer, Expect[], string]> = [
     [['reader@example.ne.jp', null, 'filtered', false]],
     'ezweb',
   ],
+  [
+    'au by KDDI (older layout): "Could not be delivered to: <addr>" / "As their mailbox is full."',
+    mail(
+      [
+        'From: no-reply@.mobile.example.ne.jp',
+        'Subject: Returned mail',
+        'Received: from ezweb.ne.jp (mx01.ezweb.ne.jp [192.0.2.9])',
+      ],
+      'Your mail sent on: Mon, 01 Jun 2026 10:00:00 +0900\n    Could not be delivered to: <full@example.ne.jp>\n    As their mailbox is full.\n',
+    ),
+    [['full@example.ne.jp', null, 'mailboxfull', false]],
+    'kddi',
+  ],
 ];
 
 describe('parseBounce on the text formats of further MTAs and providers', () => {

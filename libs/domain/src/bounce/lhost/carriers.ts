@@ -123,3 +123,42 @@ export function decodeEzweb(message: BounceMessage): DecodeResult | null {
     decodedBy: 'ezweb',
   };
 }
+
+const KDDI: ReadonlyArray<[BounceReason, readonly string[]]> = [
+  ['mailboxfull', ['as their mailbox is full']],
+  ['norelaying', ['due to the following smtp relay error']],
+  ['hostunknown', ['as the remote domain doesnt exist']],
+];
+
+/**
+ * au by KDDI's older layout: "Your mail sent on: <date>" then, indented, "Could not be delivered to:
+ * <addr>" and the reason ("As their mailbox is full."). Recognised by its Received path or its
+ * `X-SPASIGN` header, and by the sentence itself.
+ */
+export function decodeKddi(message: BounceMessage): DecodeResult | null {
+  if (!/^Your mail (?:sent|attempted to be delivered) on:/m.test(message.text)) return null;
+  const fromKddi =
+    /\.dion\.ne\.jp|no-reply@\./.test(message.from) ||
+    message.headers.some(
+      (h) =>
+        (h.name === 'received' && /ezweb\.ne\.jp \(|\.au\.com \(/.test(h.value)) || h.name === 'x-spasign',
+    );
+  if (!fromKddi) return null;
+  const found: Array<{ address: string; said: string[] }> = [];
+  for (const line of message.text.split(/^Content-Type: message\/rfc822/im)[0]!.split(/\r?\n/)) {
+    const to = / Could not be delivered to: <([^>]+)>/.exec(line);
+    const address = to ? findAddress(to[1]) : null;
+    if (address) found.push({ address, said: [] });
+    else if (found.length > 0 && /^\s+\S/.test(line)) found[found.length - 1]!.said.push(line.trim());
+  }
+  if (found.length === 0) return null;
+  const spam = (message.headers.find((h) => h.name === 'x-spasign')?.value ?? '').trim() === 'NG';
+  return {
+    recipients: found.map(({ address, said }) => {
+      const diagnostic = said.join(' ');
+      return textRecipient(address, diagnostic, spam ? 'filtered' : reasonFromTable(diagnostic, KDDI));
+    }),
+    reportingMta: null,
+    decodedBy: 'kddi',
+  };
+}

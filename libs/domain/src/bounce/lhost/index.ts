@@ -17,7 +17,7 @@ import {
   decodeSmail,
   decodeSurfControl,
 } from './mail-gateways';
-import { decodeBiglobe, decodeEzweb, decodeVerizon } from './carriers';
+import { decodeBiglobe, decodeEzweb, decodeKddi, decodeVerizon } from './carriers';
 import { decodeEinsUndEins, decodeMessagingServer, decodeSendGrid, decodeZoho } from './provider-texts';
 import { decodeQmail } from './qmail';
 import { decodeX1, decodeX3, decodeX6 } from './unknown-mtas';
@@ -50,6 +50,7 @@ export const LHOST_DECODERS: readonly LhostDecoder[] = [
   decodeMFilter,
   decodeBiglobe,
   decodeEzweb,
+  decodeKddi,
   decodeX1,
   decodeX3,
   decodeX6,
