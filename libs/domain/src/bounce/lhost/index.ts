@@ -6,15 +6,12 @@ import { decodeFailedRecipientsHeader } from './failed-recipients-header';
 import { decodeGoogle } from './google';
 import { decodeDomino, decodeNotes } from './lotus';
 import { decodeExim } from './exim';
+import { decodeActivehunter, decodeIMailServer, decodeMailFoundry, decodeSmail } from './legacy-servers';
 import {
-  decodeActivehunter,
-  decodeIMailServer,
   decodeInterScanMss,
-  decodeMailFoundry,
   decodeMcAfee,
   decodeMFilter,
   decodeMimecast,
-  decodeSmail,
   decodeSurfControl,
 } from './mail-gateways';
 import { decodeBiglobe, decodeEzweb, decodeKddi, decodeVerizon } from './carriers';
