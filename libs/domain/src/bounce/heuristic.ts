@@ -72,7 +72,14 @@ export function recipientsInText(report: string, excluded: ReadonlySet<string>):
   };
   for (const line of report.split(/\r?\n/)) {
     const match = ADDRESS_LINE.exec(line);
-    if (match && !excluded.has(match[1]!.toLowerCase())) {
+    // Postfix wraps its answer so that an indented line may start with the same address again
+    // (`    <a@b>: Recipient address rejected: ...`): that is the answer going on, not a new recipient.
+    const continues =
+      match &&
+      current !== null &&
+      /^\s/.test(line) &&
+      match[1]!.toLowerCase() === (current as DecodedRecipient).recipient;
+    if (match && !continues && !excluded.has(match[1]!.toLowerCase())) {
       flush();
       current = emptyRecipient(match[1]!.toLowerCase());
       if (match[2]) lines.push(match[2]);

@@ -1,4 +1,5 @@
 import type { BounceReason } from './bounce-verdict';
+import { fallbackReason } from './reason-fallback';
 import { textSays } from './reason-tables';
 import { reasonOfStatus } from './status-code';
 
@@ -169,6 +170,9 @@ export function classifyReason(evidence: ReasonEvidence): BounceReason {
   if (other && other !== 'undefined') return other;
   if (evidence.action === 'delayed') return 'expired';
   if (textSays('vacation', text)) return 'vacation';
+  // Sisimai's order found nothing: everyday wording it does not list, before giving up.
+  const everyday = fallbackReason(text, status, evidence.command ?? null);
+  if (everyday) return everyday;
   return text ? 'onhold' : 'undefined';
 }
 

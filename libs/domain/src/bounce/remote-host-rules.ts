@@ -1,6 +1,14 @@
 import type { BounceReason } from './bounce-verdict';
 import type { DecodedRecipient } from './decoded-recipient';
 import { googleReason } from './remote-host-google';
+import {
+  COX_PHRASES,
+  coxCode,
+  GODADDY_CODES,
+  GODADDY_PHRASES,
+  mimecastReason,
+  spectrumReason,
+} from './remote-host-isps';
 import { microsoftReason } from './remote-host-microsoft';
 
 /**
@@ -40,7 +48,7 @@ const RULES: readonly RemoteHostRule[] = [
   },
   {
     name: 'microsoft',
-    host: /(?:outlook|hotmail|office365|protection\.outlook|live|msn)\.com$/,
+    host: /(?:outlook|hotmail|office365|protection\.outlook|live|msn|exchangelabs|onmicrosoft)\.com$/,
     answers: microsoftReason,
     statuses: {
       '5.4.316': 'expired',
@@ -62,7 +70,7 @@ const RULES: readonly RemoteHostRule[] = [
     name: 'laposte',
     host: /(?:laposte\.net|orange\.fr|wanadoo\.fr)$/,
     codes: {
-      pattern: /\b(?:lpn|ofr|opn)\d+_(\d{3})\b/i,
+      pattern: /\b(?:lpn|ofr|opn)\d*_(\d{3})\b/i,
       table: {
         '102': 'blocked',
         '103': 'blocked',
@@ -168,6 +176,41 @@ const RULES: readonly RemoteHostRule[] = [
       ['securityerror', ['please turn on smtp authentication in your mail client']],
       ['rejected', ['your email address has been blacklisted']],
       ['userunknown', ['recipient address rejected: user unknown']],
+    ],
+  },
+  {
+    name: 'godaddy',
+    host: /secureserver\.net$/,
+    codes: { pattern: /\b(ib\d{3})\b/i, table: GODADDY_CODES },
+    phrases: GODADDY_PHRASES,
+  },
+  {
+    name: 'cox',
+    host: /(?:^|\.)cox\.net$/,
+    byRecipientDomain: true,
+    answers: (text) => {
+      const code = /aup#([a-z0-9]+)/.exec(text)?.[1];
+      return (code ? coxCode(code) : null) ?? null;
+    },
+    phrases: COX_PHRASES,
+  },
+  {
+    name: 'spectrum',
+    host: /(?:^|\.)charter\.net$/,
+    byRecipientDomain: true,
+    answers: (text) => spectrumReason(text),
+  },
+  {
+    name: 'mimecast',
+    host: /\.mimecast\.com$/,
+    answers: (text, replyCode) => mimecastReason(text, replyCode),
+  },
+  {
+    name: 'cloudflare',
+    host: /\.mx\.cloudflare\.net$/,
+    phrases: [
+      ['blocked', ['found on one or more dnsbls']],
+      ['systemerror', ['upstream error']],
     ],
   },
   {

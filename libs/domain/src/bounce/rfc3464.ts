@@ -7,6 +7,7 @@ import {
   oneLine,
 } from './decoded-recipient';
 import type { BounceReason } from './bounce-verdict';
+import { courierReason, isCourier } from './lhost/courier';
 import { decodeText, type MimePart, walkParts } from './mime-walker';
 import { findCommand } from './reason-classifier';
 import { commandFor, paragraphFor } from './smtp-command';
@@ -33,8 +34,10 @@ export function decodeRfc3464(message: BounceMessage, raw: string): DecodeResult
   if (blocks.length === 0) return null;
   const result = parseDeliveryStatus(blocks.join('\n\n'));
   if (result.recipients.length === 0) return null;
+  const courier = isCourier(message);
   for (const r of result.recipients) {
     r.command ??= commandFor(message.text, r.recipient);
+    if (courier) r.presetReason ??= courierReason(r.diagnostic);
     // No Diagnostic-Code: the human-readable part usually says what happened to this address.
     if (!r.diagnostic && r.action !== 'delivered' && r.action !== 'relayed' && r.action !== 'expanded') {
       r.diagnostic = oneLine(paragraphFor(message.text, r.recipient));

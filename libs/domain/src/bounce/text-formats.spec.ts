@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import type { BounceReason } from './bounce-verdict';
+import { recipientsInText } from './heuristic';
 import { parseBounce } from './parse-bounce';
 
 /** Plain-text bounces as common MTAs write them when they send no RFC 3464 part. */
@@ -81,5 +82,30 @@ describe('parseBounce on text-only formats', () => {
     expect(verdict.recipients.map((r) => [r.recipient, r.status, r.reason, r.hardBounce])).toEqual([
       [recipient, status, reason, hard],
     ]);
+  });
+});
+
+describe('recipientsInText (text heuristics)', () => {
+  it.each<[string, string, Array<[string, string]>]>([
+    [
+      'Postfix wraps the answer onto an indented line that repeats the address',
+      '<a@example.com>: host mx.example.com[192.0.2.1] said: 554 5.7.1\n    <a@example.com>: Relay access denied (in reply to RCPT TO command)\n',
+      [
+        [
+          'a@example.com',
+          'host mx.example.com[192.0.2.1] said: 554 5.7.1 <a@example.com>: Relay access denied (in reply to RCPT TO command)',
+        ],
+      ],
+    ],
+    [
+      'an unindented line with another address starts the next recipient',
+      '<a@example.com>: 550 5.1.1 User unknown\n<b@example.com>: 552 5.2.2 Mailbox full\n',
+      [
+        ['a@example.com', '550 5.1.1 User unknown'],
+        ['b@example.com', '552 5.2.2 Mailbox full'],
+      ],
+    ],
+  ])('%s', (_situation, report, expected) => {
+    expect(recipientsInText(report, new Set()).map((r) => [r.recipient, r.diagnostic])).toEqual(expected);
   });
 });

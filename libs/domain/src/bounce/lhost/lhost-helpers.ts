@@ -1,6 +1,8 @@
 import { type DecodedRecipient, emptyRecipient, oneLine } from '../decoded-recipient';
 import { finishRecipient } from '../rfc3464';
 import type { BounceReason } from '../bounce-verdict';
+import type { BounceMessage } from '../decoded-recipient';
+import { headerValue } from '../mime-walker';
 
 /** A recipient with its diagnostic, codes and command read from the text. */
 export function textRecipient(
@@ -36,4 +38,14 @@ export function linesAfter(text: string, start: RegExp, stop: RegExp = /^\s*$/):
     if (lines[i]!.trim() !== '') out.push(lines[i]!.trim());
   }
   return out;
+}
+
+/** A header's value, or '' when absent. */
+export const head = (message: BounceMessage, name: string): string =>
+  headerValue(message.headers, name) ?? '';
+
+/** The part a person reads, up to where the returned message begins. */
+export function upTo(text: string, end: RegExp): string {
+  const at = text.search(end);
+  return at > 0 ? text.slice(0, at) : text;
 }

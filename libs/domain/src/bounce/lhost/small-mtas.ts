@@ -74,12 +74,14 @@ export function decodeV5Sendmail(message: BounceMessage): DecodeResult | null {
       answer = got[1]!;
       continue;
     }
+    // `550 5.1.2 <addr>... Host unknown`, or `addr... Deferred: ...` (no code) in a delay warning.
     const failed =
-      /^\s*(\d{3})(?: [245]\.\d{1,3}\.\d{1,3})? <?([^\s<>]+@[^\s<>.]+(?:\.[^\s<>.]+)+)>?\.\.\. (.*)$/.exec(
+      /^\s*(?:(\d{3})(?: ([245]\.\d{1,3}\.\d{1,3}))? )?<?([^\s<>]+@[^\s<>.]+(?:\.[^\s<>.]+)+)>?\.\.\. (.*)$/.exec(
         line,
       );
     if (failed) {
-      const r = textRecipient(failed[2]!, answer ?? `${failed[1]} ${failed[3]}`);
+      const own = [failed[1], failed[2], failed[4]].filter((p) => p).join(' ');
+      const r = textRecipient(failed[3]!, answer ?? own);
       r.command = command;
       recipients.push(r);
     }
