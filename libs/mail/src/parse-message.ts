@@ -392,14 +392,26 @@ function addressesOf(objects: AddressObject | AddressObject[] | undefined): stri
 /**
  * `<id>`; comments and white space (obsolete syntax, `<1234   @   local(blah)  .machine .example>`)
  * are not part of a msg-id and are removed. mailparser adds the brackets when they are missing.
+ * Of a value with text around the id (old mailers' `In-Reply-To: Your message of "..." <id>`) or
+ * several ids, the first bracketed id is the one.
  */
 function messageIdOf(value: unknown): string | null {
   if (typeof value !== 'string') return null;
+  const ids = messageIdsOf(value);
+  if (ids.length > 0) return ids[0];
   const bare = value
     .replace(/\([^()]*\)/g, '')
     .replace(/\s+/g, '')
     .replace(/^<+|>+$/g, '');
   return bare === '' ? null : `<${bare}>`;
+}
+
+/** Every bracketed msg-id of a header value, comments and inner white space removed. */
+export function messageIdsOf(value: string): string[] {
+  return [...value.replace(/\([^()]*\)/g, '').matchAll(/<([^<>]*)>/g)]
+    .map((match) => match[1].replace(/\s+/g, ''))
+    .filter((id) => id !== '')
+    .map((id) => `<${id}>`);
 }
 
 function referencesOf(value: unknown): string[] {

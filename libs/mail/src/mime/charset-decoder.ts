@@ -23,6 +23,9 @@ const ALIASES: Record<string, string> = {
   'iso-8859-8-i': 'iso-8859-8',
 };
 
+// eslint-disable-next-line no-control-regex -- ESC is the byte that marks ISO-2022-JP
+const ISO_2022_JP_ESCAPE = /\x1b\$[@B]/;
+
 const WESTERN_SINGLE_BYTE = new Set(['iso-8859-1', 'iso-8859-15', 'latin1', 'l1', 'windows-1252']);
 
 /** Charsets that carry no information beyond "7-bit": 8-bit bytes under them are guessed. */
@@ -88,7 +91,14 @@ export function decodeCharset(
 }
 
 function guess(bytes: Uint8Array, fallbackCharset: string | null | undefined): string {
-  if (isAscii(bytes)) return Buffer.from(bytes).toString('latin1');
+  if (isAscii(bytes)) {
+    // 7-bit ISO-2022-JP (Japanese mailers' raw headers and unlabelled bodies) announces itself by
+    // its escape sequences into JIS X 0208 (`ESC $ B`, `ESC $ @`).
+    if (ISO_2022_JP_ESCAPE.test(Buffer.from(bytes).toString('latin1'))) {
+      return new TextDecoder('iso-2022-jp').decode(bytes);
+    }
+    return Buffer.from(bytes).toString('latin1');
+  }
   if (isValidUtf8(bytes)) return new TextDecoder('utf-8').decode(bytes);
   const fallback = normalizeCharset(fallbackCharset);
   if (fallback === 'utf-7') return decodeUtf7(Buffer.from(bytes).toString('latin1'));
