@@ -11,8 +11,8 @@ import { simpleParser, type AddressObject, type Attachment, type ParsedMail } fr
 import { decodeHeaderValue } from './mime/header-decoder';
 import { sanitizeHtml } from './mime/html-sanitizer';
 import { htmlToText } from './mime/html-text';
-import { bodyOfTree, filenameOf, needsOwnDecoding, nodeAtPartId } from './mime/mime-body';
-import { readMimeTree, type MimeNode } from './mime/mime-tree';
+import { bodyOfTree, fileLeaves, filenameOf, needsOwnDecoding } from './mime/mime-body';
+import { contentOf, headerValue, readMimeTree, type MimeNode } from './mime/mime-tree';
 import { readTnef } from './mime/tnef-reader';
 
 /** A file of the message, as a ticket log stores it. */
@@ -148,18 +148,7 @@ function repaired(
     }
   }
 
-  const attachments = parsed.attachments.map((file, index) => {
-    const node = nodeAtPartId(tree, mail.attachments[index]?.partId ?? undefined);
-    const ours = node === null ? null : filenameOf(node);
-    // U+FFFD is right in a name (the byte could not be decoded; mailparser drops it silently), an
-    // encoded-word left undecoded is not.
-    const filename =
-      ours === null ||
-      (file.filename !== null && ENCODED_WORD_START.test(ours) && !ENCODED_WORD_START.test(file.filename))
-        ? file.filename
-        : ours;
-    return { ...file, filename, tnefFiles: tnefFilesOf(file) };
-  });
+  const attachments = filesOf(parsed, mail, tree).map((file) => ({ ...file, tnefFiles: tnefFilesOf(file) }));
   // mailparser gives no text for HTML-only mail; staff, notifications and search need one.
   if ((text === null || text.trim() === '') && html !== null) text = htmlToText(html);
   const split = splitQuotedReply(text);
@@ -177,6 +166,46 @@ function repaired(
 }
 
 const ENCODED_WORD_START = /=\?[^?\s]+\?[bBqQ]\?/;
+
+/**
+ * The files by the corpus rule, chosen on our MIME tree (`fileLeaves`): mailparser agrees on
+ * every public sample but not on parts it reads differently (a garbled `Content-Type: text` is
+ * text/plain by RFC 2045, multipart/digest children are message/rfc822). mailparser's reading of
+ * the same part (content, type, content id) is kept where it has one; the name is ours.
+ */
+function filesOf(parsed: ParsedInbound, mail: ParsedMail, tree: MimeNode): ParsedAttachment[] {
+  const byPartId = new Map(mail.attachments.map((attachment, index) => [attachment.partId ?? '', index]));
+  return fileLeaves(tree).map(({ partId, node, related }) => {
+    const index = byPartId.get(partId);
+    const ours = filenameOf(node);
+    if (index === undefined) return ownAttachment(node, ours, related);
+    const file = parsed.attachments[index];
+    // U+FFFD is right in a name (the byte could not be decoded; mailparser drops it silently), an
+    // encoded-word left undecoded is not.
+    const filename =
+      ours === null ||
+      (file.filename !== null && ENCODED_WORD_START.test(ours) && !ENCODED_WORD_START.test(file.filename))
+        ? file.filename
+        : ours;
+    return { ...file, filename };
+  });
+}
+
+/** A file mailparser did not see as one, read from our tree. */
+function ownAttachment(node: MimeNode, filename: string | null, related: boolean): ParsedAttachment {
+  const content = contentOf(node);
+  const contentId = headerValue(node.headers, 'content-id');
+  return {
+    filename,
+    contentType: node.contentType,
+    size: content.length,
+    sha256: createHash('sha256').update(content).digest('hex'),
+    contentId: contentId === null ? null : contentId.replace(/\s+/g, '').replace(/^<|>$/g, '') || null,
+    inline: node.disposition.value === 'inline' || related,
+    content,
+    tnefFiles: null,
+  };
+}
 
 /**
  * Our decoding of a header, unless it left something mailparser did decode: an encoded-word

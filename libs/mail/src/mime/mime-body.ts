@@ -76,3 +76,37 @@ export function firstDeclaredCharset(root: MimeNode): string | null {
   }
   return null;
 }
+
+/** A part a ticket stores as a file, with its mailparser-style part id (`1.2`; '' for the root). */
+export interface FileLeaf {
+  partId: string;
+  node: MimeNode;
+  /** Inside a multipart/related (an image the HTML body shows by content id). */
+  related: boolean;
+}
+
+/**
+ * The files of a message by the corpus rule (fixtures/mail/README.md): every non-multipart leaf
+ * that is not text/plain or text/html, plus text/plain and text/html parts with
+ * `Content-Disposition: attachment`; message/rfc822 counts once (the tree does not descend into
+ * it); message/delivery-status is report data, not a file; a multipart without a usable boundary
+ * was already turned into a text body by the reader.
+ */
+export function fileLeaves(root: MimeNode): FileLeaf[] {
+  const files: FileLeaf[] = [];
+  const visit = (node: MimeNode, partId: string, related: boolean): void => {
+    if (node.children.length > 0 || node.contentType.startsWith('multipart/')) {
+      const inRelated = related || node.contentType === 'multipart/related';
+      node.children.forEach((child, index) =>
+        visit(child, partId === '' ? String(index + 1) : `${partId}.${index + 1}`, inRelated),
+      );
+      return;
+    }
+    if (node.contentType === 'message/delivery-status') return;
+    const textBody = node.contentType === 'text/plain' || node.contentType === 'text/html';
+    if (textBody && node.disposition.value !== 'attachment') return;
+    files.push({ partId, node, related });
+  };
+  visit(root, '', false);
+  return files;
+}
