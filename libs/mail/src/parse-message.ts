@@ -11,7 +11,7 @@ import { simpleParser, type AddressObject, type Attachment, type ParsedMail } fr
 import { decodeHeaderValue } from './mime/header-decoder';
 import { sanitizeHtml } from './mime/html-sanitizer';
 import { htmlToText } from './mime/html-text';
-import { bodyOfTree, fileLeaves, filenameOf, needsOwnDecoding } from './mime/mime-body';
+import { bodyOfTree, fileLeaves, filenameOf, hasTextBody, needsOwnDecoding } from './mime/mime-body';
 import { contentOf, headerValue, readMimeTree, type MimeNode } from './mime/mime-tree';
 import { readTnef } from './mime/tnef-reader';
 
@@ -149,8 +149,9 @@ function repaired(
   }
 
   const attachments = filesOf(parsed, mail, tree).map((file) => ({ ...file, tnefFiles: tnefFilesOf(file) }));
-  // mailparser gives no text for HTML-only mail; staff, notifications and search need one.
-  if ((text === null || text.trim() === '') && html !== null) text = htmlToText(html);
+  // HTML-only mail: the text is the HTML with tags stripped by our reader (mailparser's own
+  // conversion runs table cells together and bullets list items), the same for every HTML-only mail.
+  if (html !== null && (text === null || text.trim() === '' || !hasTextBody(tree))) text = htmlToText(html);
   const split = splitQuotedReply(text);
   return {
     ...parsed,

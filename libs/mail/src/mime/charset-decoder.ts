@@ -26,10 +26,25 @@ const ALIASES: Record<string, string> = {
 // eslint-disable-next-line no-control-regex -- ESC is the byte that marks ISO-2022-JP
 const ISO_2022_JP_ESCAPE = /\x1b\$[@B]/;
 
+const UTF8_SEQUENCE = /[\xC2-\xDF][\x80-\xBF]|[\xE0-\xEF][\x80-\xBF]{2}|[\xF0-\xF4][\x80-\xBF]{3}/;
+
+/** 7-bit text holding ISO-2022-JP escapes into JIS X 0208 (undeclared Japanese mail). */
+export function looksLikeIso2022Jp(bytes: Uint8Array): boolean {
+  return isAscii(bytes) && ISO_2022_JP_ESCAPE.test(Buffer.from(bytes).toString('latin1'));
+}
+
 const WESTERN_SINGLE_BYTE = new Set(['iso-8859-1', 'iso-8859-15', 'latin1', 'l1', 'windows-1252']);
 
 /** Charsets that carry no information beyond "7-bit": 8-bit bytes under them are guessed. */
-const NO_INFORMATION = new Set(['', 'us-ascii', 'x-unknown', 'unknown', 'unknown-8bit', 'default', 'none']);
+export const NO_INFORMATION = new Set([
+  '',
+  'us-ascii',
+  'x-unknown',
+  'unknown',
+  'unknown-8bit',
+  'default',
+  'none',
+]);
 
 /**
  * The canonical name for a charset label as mail carries it: lower case, no quotes or white space,
@@ -81,7 +96,14 @@ export function decodeCharset(
   const name = normalizeCharset(charset);
   if (name === 'utf-7') return decodeUtf7(Buffer.from(bytes).toString('latin1'));
   if (NO_INFORMATION.has(name)) return guess(bytes, fallbackCharset);
-  if ((name === 'utf-8' || name === 'utf8') && isAscii(bytes)) return Buffer.from(bytes).toString('latin1');
+  if (name === 'utf-8' || name === 'utf8') {
+    if (isAscii(bytes)) return Buffer.from(bytes).toString('latin1');
+    // Labelled UTF-8 but without a single UTF-8 sequence: legacy 8-bit text under a wrong label
+    // (a form or script that always says utf-8). Text with some valid sequences stays UTF-8.
+    if (!isValidUtf8(bytes) && !UTF8_SEQUENCE.test(Buffer.from(bytes).toString('latin1'))) {
+      return guess(bytes, fallbackCharset);
+    }
+  }
   // UTF-8 labelled as Latin-1 (webmail forms, scripts): multi-byte UTF-8 sequences are all but
   // impossible in real Latin-1 text ("Ã¤"), so valid UTF-8 with 8-bit bytes is read as UTF-8.
   if (WESTERN_SINGLE_BYTE.has(name) && !isAscii(bytes) && isValidUtf8(bytes))
@@ -91,14 +113,10 @@ export function decodeCharset(
 }
 
 function guess(bytes: Uint8Array, fallbackCharset: string | null | undefined): string {
-  if (isAscii(bytes)) {
-    // 7-bit ISO-2022-JP (Japanese mailers' raw headers and unlabelled bodies) announces itself by
-    // its escape sequences into JIS X 0208 (`ESC $ B`, `ESC $ @`).
-    if (ISO_2022_JP_ESCAPE.test(Buffer.from(bytes).toString('latin1'))) {
-      return new TextDecoder('iso-2022-jp').decode(bytes);
-    }
-    return Buffer.from(bytes).toString('latin1');
-  }
+  // 7-bit ISO-2022-JP (Japanese mailers' raw headers and unlabelled bodies) announces itself by
+  // its escape sequences into JIS X 0208 (`ESC $ B`, `ESC $ @`).
+  if (looksLikeIso2022Jp(bytes)) return new TextDecoder('iso-2022-jp').decode(bytes);
+  if (isAscii(bytes)) return Buffer.from(bytes).toString('latin1');
   if (isValidUtf8(bytes)) return new TextDecoder('utf-8').decode(bytes);
   const fallback = normalizeCharset(fallbackCharset);
   if (fallback === 'utf-7') return decodeUtf7(Buffer.from(bytes).toString('latin1'));

@@ -13,6 +13,11 @@ describe('htmlToText', () => {
       'Body',
     ],
     ['inline markup keeps words together', '<p>An <em>HTML</em> body</p>', 'An HTML body'],
+    [
+      'table cells keep their words apart',
+      '<table><tr><td>Order</td><td>4711</td></tr></table>',
+      'Order 4711',
+    ],
     ['layout white space collapses', '<div>\n   a\n   b\n</div>', 'a b'],
   ])('%s', (_situation, input, expected) => {
     expect(htmlToText(input)).toBe(expected);

@@ -1,6 +1,8 @@
 import { Parser } from 'htmlparser2';
 
 const SKIPPED = new Set(['script', 'style', 'head', 'title', 'noscript', 'template', 'svg']);
+// Table cells sit side by side: a space keeps their words apart ("Order 4711", not "Order4711").
+const CELLS = new Set(['td', 'th']);
 const BLOCKS = new Set([
   'p',
   'div',
@@ -45,6 +47,7 @@ export function htmlToText(html: string): string {
       onopentag(name) {
         if (SKIPPED.has(name)) skipped += 1;
         else if (skipped === 0 && BLOCKS.has(name)) breakLine();
+        else if (skipped === 0 && CELLS.has(name)) output += ' ';
       },
       ontext(text) {
         if (skipped === 0) output += text.replace(/\s+/g, ' ');

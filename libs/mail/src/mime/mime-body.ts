@@ -1,4 +1,10 @@
-import { decodeCharset, isValidUtf8, normalizeCharset } from './charset-decoder';
+import {
+  decodeCharset,
+  isValidUtf8,
+  looksLikeIso2022Jp,
+  NO_INFORMATION,
+  normalizeCharset,
+} from './charset-decoder';
 
 const LATIN1_LABELS = new Set(['iso-8859-1', 'iso-8859-15', 'latin1', 'l1', 'windows-1252']);
 import { contentOf, type MimeNode } from './mime-tree';
@@ -53,8 +59,8 @@ export function filenameOf(node: MimeNode): string | null {
 }
 
 /**
- * Whether a body part needs our decoder: a charset mailparser cannot read (UTF-7), or UTF-8 text
- * labelled Latin-1, which mailparser turns into mojibake ("Ã¤").
+ * Whether a body part needs our decoder: a charset mailparser cannot read (UTF-7), UTF-8 text
+ * labelled Latin-1, which mailparser turns into mojibake ("Ã¤"), or undeclared ISO-2022-JP.
  */
 export function needsOwnDecoding(root: MimeNode): boolean {
   if (root.children.length > 0) return root.children.some(needsOwnDecoding);
@@ -62,6 +68,8 @@ export function needsOwnDecoding(root: MimeNode): boolean {
   if (root.contentType !== 'text/plain' && root.contentType !== 'text/html') return false;
   const charset = normalizeCharset(root.charset);
   if (charset === 'utf-7') return true;
+  // Undeclared ISO-2022-JP: mailparser leaves the escape sequences in the text.
+  if (NO_INFORMATION.has(charset)) return looksLikeIso2022Jp(contentOf(root));
   if (!LATIN1_LABELS.has(charset)) return false;
   const content = contentOf(root);
   return content.some((byte) => byte >= 0x80) && isValidUtf8(content);
@@ -109,4 +117,10 @@ export function fileLeaves(root: MimeNode): FileLeaf[] {
   };
   visit(root, '', false);
   return files;
+}
+
+/** Whether the message has a text/plain body part (not an attachment); without one it is HTML-only. */
+export function hasTextBody(root: MimeNode): boolean {
+  if (root.children.length > 0) return root.children.some(hasTextBody);
+  return root.contentType === 'text/plain' && root.disposition.value !== 'attachment';
 }
