@@ -101,6 +101,10 @@ export interface Expected {
   attachment_count?: number;
   attachment_filenames?: Array<string | null>;
   is_bounce?: boolean;
+  is_auto_reply?: boolean;
+  suppress_auto_response?: boolean;
+  envelope_recipients?: string[];
+  ticket_tag?: { ticket_id: string; log_id: string } | null;
   /** Phrases the decoded text (or the HTML body's text) must contain. */
   text_contains?: string[];
   /** Phrases it must not contain (scripts, styles, undecoded bytes). */
@@ -140,6 +144,14 @@ export async function expectInspection(raw: Buffer, expected: Expected): Promise
     );
   }
   if (expected.is_bounce !== undefined) expect(inspection.is_bounce).toBe(expected.is_bounce);
+  if (expected.is_auto_reply !== undefined) expect(inspection.is_auto_reply).toBe(expected.is_auto_reply);
+  if (expected.suppress_auto_response !== undefined) {
+    expect(inspection.suppress_auto_response).toBe(expected.suppress_auto_response);
+  }
+  if (expected.envelope_recipients !== undefined) {
+    expect(inspection.envelope_recipients).toEqual(expected.envelope_recipients);
+  }
+  if ('ticket_tag' in expected) expect(inspection.ticket_tag).toEqual(expected.ticket_tag);
   const text = collapse(inspection.text) ?? '';
   for (const phrase of expected.text_contains ?? [])
     expect(text, `text contains ${phrase}`).toContain(collapse(phrase));
