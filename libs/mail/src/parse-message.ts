@@ -152,6 +152,8 @@ function repaired(
   // HTML-only mail: the text is the HTML with tags stripped by our reader (mailparser's own
   // conversion runs table cells together and bullets list items), the same for every HTML-only mail.
   if (html !== null && (text === null || text.trim() === '' || !hasTextBody(tree))) text = htmlToText(html);
+  // A byte order mark is encoding, not text (mailparser keeps the UTF-8 one).
+  if (text !== null) text = text.replace(/^\uFEFF/, '');
   const split = splitQuotedReply(text);
   return {
     ...parsed,

@@ -43,6 +43,17 @@ const ALIAS_TEXTS: Array<[string, string, string]> = [
   ['cp936', 'gbk', '打印机'],
   ['"ISO-8859-1"', 'iso-8859-1', 'Café'],
   ['unicode-1-1-utf-7', 'utf-7', 'Grüße'],
+  ['x-windows-949', 'euc-kr', '안녕하세요'],
+  ['x-gb18030', 'gb18030', '你好'],
+  ['GB18030-2000', 'gb18030', '你好'],
+  ['ISO_8859-1:1987', 'iso-8859-1', 'Café'],
+  ['chinese', 'gb2312', '你好'],
+  ['Shift-JIS', 'shift_jis', '日本語'],
+  ['sjis', 'shift_jis', '日本語'],
+  ['koi8', 'koi8-r', 'Привет'],
+  ['ibm866', 'cp866', 'Привет'],
+  ['cp1200', 'utf-16le', 'Grüße'],
+  ['unicode-1-1-utf-8', 'utf-8', 'Grüße'],
 ];
 
 /** UTF-7 (RFC 2152) of a text, for the UTF-7 body cases (iconv-lite encodes it). */
@@ -115,6 +126,26 @@ const cases: Case[] = [
       ]),
     ),
     expected: { text_contains: ['Übergabe morgen.'] },
+  },
+  {
+    situation: 'UTF-8 body with a byte order mark: the mark is not text',
+    raw: message(['Content-Type: text/plain; charset=utf-8'], Buffer.from('\uFEFFMarked text.\r\n', 'utf8')),
+    expected: { text_contains: ['Marked text.'], text_lacks: ['\uFEFF'] },
+  },
+  {
+    situation: 'UTF-16 body with a byte order mark',
+    raw: message(
+      ['Content-Type: text/plain; charset=utf-16', 'Content-Transfer-Encoding: base64'],
+      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('Grüße in UTF-16', 'utf16le')]).toString(
+        'base64',
+      ),
+    ),
+    expected: { text_contains: ['Grüße in UTF-16'] },
+  },
+  {
+    situation: 'HTML numeric entities in the windows-1252 range (&#150;)',
+    raw: message(['Content-Type: text/html; charset=utf-8'], '<p>a &#150; b &apos;c&apos; &hellip;</p>'),
+    expected: { text_contains: ["a – b 'c' …"] },
   },
   {
     situation: 'undeclared charset with UTF-8 bytes',

@@ -81,6 +81,17 @@ const ALIAS_SUBJECTS: Array<[string, string, string]> = [
   ['iso-8859-8-i', 'iso-8859-8', 'שלום'],
   ['csShiftJIS', 'shift_jis', '日本語'],
   ['"utf-8"', 'utf-8', 'Grüße'],
+  ['x-windows-949', 'euc-kr', '안녕하세요'],
+  ['x-gb18030', 'gb18030', '你好'],
+  ['GB18030-2000', 'gb18030', '你好'],
+  ['ISO_8859-1:1987', 'iso-8859-1', 'Café'],
+  ['chinese', 'gb2312', '你好'],
+  ['Shift-JIS', 'shift_jis', '日本語'],
+  ['sjis', 'shift_jis', '日本語'],
+  ['koi8', 'koi8-r', 'Привет'],
+  ['ibm866', 'cp866', 'Привет'],
+  ['cp1200', 'utf-16le', 'Grüße'],
+  ['unicode-1-1-utf-8', 'utf-8', 'Grüße'],
 ];
 
 const cases: Case[] = [

@@ -21,6 +21,14 @@ const ALIASES: Record<string, string> = {
   '646': 'us-ascii',
   ascii: 'us-ascii',
   'iso-8859-8-i': 'iso-8859-8',
+  // Korean: WHATWG's euc-kr is Microsoft's code page 949 (Unified Hangul Code).
+  'x-windows-949': 'euc-kr',
+  'windows-949': 'euc-kr',
+  'ks_c_5601-1989': 'euc-kr',
+  uhc: 'euc-kr',
+  // UTF-16 named by its Windows code page.
+  cp1200: 'utf-16le',
+  cp1201: 'utf-16be',
 };
 
 // eslint-disable-next-line no-control-regex -- ESC is the byte that marks ISO-2022-JP
@@ -124,9 +132,29 @@ function guess(bytes: Uint8Array, fallbackCharset: string | null | undefined): s
   return decoded ?? iconvDecode(Buffer.from(bytes), 'windows-1252');
 }
 
+/**
+ * Spellings of one label to try in turn: as given, then without the `x-` of an unregistered
+ * name (`x-gb18030`), without a year (`gb18030-2000`), with `_` for `-` and the reverse.
+ */
+function spellings(name: string): string[] {
+  const bare = name.replace(/^x-/, '');
+  const undated = bare.replace(/[-_:](19|20)\d\d$/, '');
+  return [...new Set([name, bare, undated, undated.replace(/_/g, '-'), undated.replace(/-/g, '_')])].map(
+    (spelling) => ALIASES[spelling] ?? spelling,
+  );
+}
+
 /** null when no decoder knows the label. */
-function decodeKnown(bytes: Uint8Array, name: string): string | null {
-  if (name === '') return null;
+function decodeKnown(bytes: Uint8Array, label: string): string | null {
+  if (label === '') return null;
+  for (const name of spellings(label)) {
+    const decoded = decodeExactly(bytes, name);
+    if (decoded !== null) return decoded;
+  }
+  return null;
+}
+
+function decodeExactly(bytes: Uint8Array, name: string): string | null {
   try {
     const decoder = new TextDecoder(name);
     // Node 20's TextDecoder reads windows-1252 (and so iso-8859-1, ascii) as ISO-8859-1: 0x80-0x9F
