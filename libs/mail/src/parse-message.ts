@@ -112,6 +112,7 @@ const PARSER_OPTIONS = {
  */
 export async function parseMessage(raw: Buffer): Promise<ParsedInbound> {
   if (raw.length === 0) throw new MessageParseError('Message is empty (0 bytes)');
+  raw = withLineFeeds(raw);
   let mail: ParsedMail;
   try {
     mail = await simpleParser(withReadableFirstHeader(raw), PARSER_OPTIONS);
@@ -310,6 +311,15 @@ export async function parseMessageHeaders(
   } catch {
     return null;
   }
+}
+
+/**
+ * Old Mac mailers end lines with CR alone; with no LF anywhere the whole message would read as
+ * one header line. Such a message gets CRLF line ends; any other is read as it is.
+ */
+function withLineFeeds(raw: Buffer): Buffer {
+  if (raw.includes(0x0a) || !raw.includes(0x0d)) return raw;
+  return Buffer.from(raw.toString('latin1').replace(/\r/g, '\r\n'), 'latin1');
 }
 
 /**

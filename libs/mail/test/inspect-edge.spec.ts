@@ -265,6 +265,94 @@ const cases: Case[] = [
     ),
     expected: { text_contains: ['Danke für die Info', 'From: Bob'], text_lacks: ['MsoNormal'] },
   },
+  {
+    situation: 'CR-only line ends (old Mac mailers)',
+    raw: Buffer.from(
+      'From: alice@example.com\rSubject: CR only\rMessage-ID: <cr@example.com>\r\rBody with CR line ends.\r',
+    ),
+    expected: {
+      from_address: 'alice@example.com',
+      subject: 'CR only',
+      message_id: 'cr@example.com',
+      text_contains: ['Body with CR line ends.'],
+    },
+  },
+  {
+    situation: 'LF and CRLF mixed in one message',
+    raw: Buffer.from(
+      'From: alice@example.com\nSubject: mixed\r\nContent-Type: multipart/mixed; boundary=z\n\n--z\r\nContent-Type: text/plain\n\nMixed line ends.\n--z\nContent-Type: application/pdf; name=m.pdf\r\n\r\nx\r\n--z--\n',
+    ),
+    expected: { subject: 'mixed', attachment_filenames: ['m.pdf'], text_contains: ['Mixed line ends.'] },
+  },
+  {
+    situation: 'body part without the blank line after its headers',
+    raw: message(
+      ['Content-Type: multipart/mixed; boundary="q"'],
+      '--q\r\nContent-Type: text/plain\r\nBody right after the header.\r\n--q\r\nContent-Type: application/pdf; name="p.pdf"\r\n\r\nx\r\n--q--\r\n',
+    ),
+    expected: { attachment_filenames: ['p.pdf'], text_contains: ['Body right after the header.'] },
+  },
+  {
+    situation: 'raw UTF-8 subject with one stray ISO-8859-1 byte',
+    raw: message([
+      Buffer.concat([Buffer.from('Subject: Grüße von ', 'utf8'), Buffer.from([0xc9]), Buffer.from('mile')]),
+    ]),
+    expected: { subject: 'Grüße von Émile' },
+  },
+  {
+    situation: 'encoded-word labelled UTF-8 holding ISO-8859-1 bytes',
+    raw: message(['Subject: =?utf-8?Q?Caf=E9_cr=E8me?=']),
+    expected: { subject: 'Café crème' },
+  },
+  {
+    situation: 'ISO-2022-JP subject in several self-contained encoded-words',
+    raw: message([
+      `Subject: =?ISO-2022-JP?B?${bytesIn('日本語の', 'iso-2022-jp').toString('base64')}?=\r\n =?ISO-2022-JP?B?${bytesIn('件名です', 'iso-2022-jp').toString('base64')}?=`,
+    ]),
+    expected: { subject: '日本語の件名です' },
+  },
+  {
+    situation: 'multipart without MIME-Version is still read as multipart',
+    raw: message(
+      ['Content-Type: multipart/mixed; boundary="q"'],
+      multipart('q', [
+        { headers: ['Content-Type: text/plain'], body: 'Part text.' },
+        { headers: ['Content-Type: application/pdf; name="a.pdf"'], body: 'x' },
+      ]),
+      { omit: ['MIME-Version'] },
+    ),
+    expected: { attachment_filenames: ['a.pdf'], text_contains: ['Part text.'] },
+  },
+  {
+    situation: 'text/enriched part counts as a file (not text/plain or text/html)',
+    raw: message(
+      ['Content-Type: multipart/mixed; boundary="q"'],
+      multipart('q', [
+        { headers: TEXT, body: 'Plain.' },
+        { headers: ['Content-Type: text/enriched'], body: '<bold>Rich</bold>' },
+      ]),
+    ),
+    expected: { attachment_count: 1, attachment_filenames: [null] },
+  },
+  {
+    situation: 'HTML-only body next to a file in multipart/mixed',
+    raw: message(
+      ['Content-Type: multipart/mixed; boundary="q"'],
+      multipart('q', [
+        { headers: ['Content-Type: text/html; charset=utf-8'], body: '<div>Html <b>mixed</b> body</div>' },
+        { headers: ['Content-Type: application/pdf; name="a.pdf"'], body: 'x' },
+      ]),
+    ),
+    expected: { attachment_filenames: ['a.pdf'], text_contains: ['Html mixed body'] },
+  },
+  {
+    situation: 'encoded-word as the name of a To group',
+    raw: message([
+      'To: =?UTF-8?Q?Gr=C3=BCppe?=: a@example.com, b@example.com;',
+      'Cc: undisclosed-recipients:;',
+    ]),
+    expected: { to_cc_addresses: ['a@example.com', 'b@example.com'] },
+  },
 ];
 
 describe('inspectMessage on the edges of the corpus categories', () => {

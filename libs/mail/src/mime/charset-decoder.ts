@@ -35,6 +35,7 @@ const ALIASES: Record<string, string> = {
 const ISO_2022_JP_ESCAPE = /\x1b\$[@B]/;
 
 const UTF8_SEQUENCE = /[\xC2-\xDF][\x80-\xBF]|[\xE0-\xEF][\x80-\xBF]{2}|[\xF0-\xF4][\x80-\xBF]{3}/;
+const UTF8_SEQUENCES = new RegExp(UTF8_SEQUENCE.source, 'g');
 
 /** 7-bit text holding ISO-2022-JP escapes into JIS X 0208 (undeclared Japanese mail). */
 export function looksLikeIso2022Jp(bytes: Uint8Array): boolean {
@@ -127,9 +128,30 @@ function guess(bytes: Uint8Array, fallbackCharset: string | null | undefined): s
   if (isAscii(bytes)) return Buffer.from(bytes).toString('latin1');
   if (isValidUtf8(bytes)) return new TextDecoder('utf-8').decode(bytes);
   const fallback = normalizeCharset(fallbackCharset);
+  // Mostly UTF-8 with a stray Western byte (a signature or a pasted name): each part as it is.
+  // Not under a multi-byte fallback (GBK, Shift_JIS), whose byte pairs can look like UTF-8.
+  const western = NO_INFORMATION.has(fallback) || fallback === 'utf-8' || WESTERN_SINGLE_BYTE.has(fallback);
+  if (western && UTF8_SEQUENCE.test(Buffer.from(bytes).toString('latin1'))) {
+    return decodeMixedUtf8(bytes, (run) => guess(run, fallbackCharset));
+  }
   if (fallback === 'utf-7') return decodeUtf7(Buffer.from(bytes).toString('latin1'));
   const decoded = NO_INFORMATION.has(fallback) || fallback === 'utf-8' ? null : decodeKnown(bytes, fallback);
   return decoded ?? iconvDecode(Buffer.from(bytes), 'windows-1252');
+}
+
+/** Valid UTF-8 sequences as UTF-8, the bytes between them by `legacy` (never valid UTF-8). */
+function decodeMixedUtf8(bytes: Uint8Array, legacy: (run: Uint8Array) => string): string {
+  const text = Buffer.from(bytes).toString('latin1');
+  let output = '';
+  let last = 0;
+  for (const match of text.matchAll(UTF8_SEQUENCES)) {
+    const index = match.index ?? 0;
+    if (index > last) output += legacy(bytes.subarray(last, index));
+    output += new TextDecoder('utf-8').decode(bytes.subarray(index, index + match[0].length));
+    last = index + match[0].length;
+  }
+  if (last < bytes.length) output += legacy(bytes.subarray(last));
+  return output;
 }
 
 /**
