@@ -335,7 +335,7 @@ function withReadableFirstHeader(raw: Buffer): Buffer {
 
 function toParsedInbound(mail: ParsedMail): ParsedInbound {
   const headers = headerList(mail);
-  const from = obsoleteFrom(headers) ?? firstMailbox(mail.from);
+  const from = bracketedFrom(obsoleteFrom(headers) ?? firstMailbox(mail.from), headers);
   return {
     fromAddress: from?.address ?? null,
     fromName: from?.name ?? null,
@@ -423,6 +423,17 @@ function obsoleteFrom(headers: MailHeader[]): Mailbox | null {
   if (address === undefined) return null;
   const name = /^\s*([^<"(]*?)\s*</.exec(header.value)?.[1] ?? '';
   return { address, name: name === '' ? null : name };
+}
+
+/**
+ * A whole From quoted by a broken mailer (`"Name <user@example.com>"`) reads as a quoted local
+ * part with brackets in it; the address inside the brackets is the one meant.
+ */
+function bracketedFrom(from: Mailbox | null, headers: MailHeader[]): Mailbox | null {
+  if (from === null || !/[<>]/.test(from.address)) return from;
+  const header = headers.find((candidate) => candidate.key.toLowerCase() === 'from');
+  const inner = /<([^<>\s"]+@[^<>\s"]+)>/.exec(header?.value ?? '')?.[1];
+  return inner === undefined ? from : { address: inner, name: from.name };
 }
 
 function addressesOf(objects: AddressObject | AddressObject[] | undefined): string[] {

@@ -389,6 +389,56 @@ const cases: Case[] = [
     expected: { from_address: 'alice@example.com' },
   },
   {
+    situation: 'From with the whole mailbox in quotes (broken mailer): the bracketed address',
+    raw: message(['From: "Name <user@example.com>"']),
+    expected: { from_address: 'user@example.com' },
+  },
+  {
+    situation: 'From with a missing closing bracket',
+    raw: message(['From: Name <user@example.com']),
+    expected: { from_address: 'user@example.com' },
+  },
+  {
+    situation: 'From with the display name glued to the bracket',
+    raw: message(['From: Name<user@example.com>']),
+    expected: { from_address: 'user@example.com' },
+  },
+  {
+    situation: 'From with the bracketed address before the name',
+    raw: message(['From: <user@example.com> Name']),
+    expected: { from_address: 'user@example.com' },
+  },
+  {
+    situation: 'From with an empty quoted display name',
+    raw: message(['From: "" <user@example.com>']),
+    expected: { from_address: 'user@example.com' },
+  },
+  {
+    situation: 'From with a domain literal',
+    raw: message(['From: user@[192.0.2.1]']),
+    expected: { from_address: 'user@[192.0.2.1]' },
+  },
+  {
+    situation: 'From with two mailboxes: the first',
+    raw: message(['From: Name <user@example.com>, Other <o@example.com>']),
+    expected: { from_address: 'user@example.com' },
+  },
+  {
+    situation: 'From with doubled angle brackets',
+    raw: message(['From: Name <<user@example.com>>']),
+    expected: { from_address: 'user@example.com' },
+  },
+  {
+    situation: 'From whose encoded-word only looks like an address: a display name, no address',
+    raw: message(['From: =?UTF-8?B?Sm9obiBEb2UgPGpkQGV4YW1wbGUuY29tPg==?=']),
+    expected: { from_address: null },
+  },
+  {
+    situation: 'From with an apostrophe in an unquoted name',
+    raw: message(["From: O'Brien <ob@example.com>"]),
+    expected: { from_address: 'ob@example.com' },
+  },
+  {
     situation: 'no From header',
     raw: message([], 'Hello.\r\n', { omit: ['From'] }),
     expected: { from_address: null },
