@@ -18,6 +18,7 @@ describe('htmlToText', () => {
       '<table><tr><td>Order</td><td>4711</td></tr></table>',
       'Order 4711',
     ],
+    ['preformatted text keeps its line breaks', '<pre>line one\nline two</pre>', 'line one\nline two'],
     ['layout white space collapses', '<div>\n   a\n   b\n</div>', 'a b'],
   ])('%s', (_situation, input, expected) => {
     expect(htmlToText(input)).toBe(expected);
