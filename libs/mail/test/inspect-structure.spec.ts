@@ -690,6 +690,135 @@ const cases: Case[] = [
     ),
     expected: { attachment_filenames: ['1.pdf', '2.pdf', '3.pdf'], text_contains: ['Middle text.'] },
   },
+  {
+    situation: 'Content-Transfer-Encoding base64 on a multipart (illegal) is ignored',
+    raw: message(
+      ['Content-Type: multipart/mixed; boundary=a', 'Content-Transfer-Encoding: base64'],
+      multipart('a', [
+        { headers: TEXT, body: 'Plain part.' },
+        { headers: ['Content-Type: application/pdf; name=x.pdf'], body: 'x' },
+      ]),
+    ),
+    expected: { attachment_filenames: ['x.pdf'], text_contains: ['Plain part.'] },
+  },
+  {
+    situation: 'a part with two Content-Type headers: the first wins',
+    raw: message(
+      ['Content-Type: multipart/mixed; boundary=a'],
+      multipart('a', [
+        {
+          headers: ['Content-Type: text/plain', 'Content-Type: application/pdf; name=dup.pdf'],
+          body: 'Duplicate type body.',
+        },
+      ]),
+    ),
+    expected: { attachment_count: 0, text_contains: ['Duplicate type body.'] },
+  },
+  {
+    situation: 'empty multipart: no body, no files',
+    raw: message(['Content-Type: multipart/mixed; boundary=a'], '--a\r\n--a--\r\n'),
+    expected: { attachment_count: 0 },
+  },
+  {
+    situation: 'nested multipart reusing the outer boundary',
+    raw: message(
+      ['Content-Type: multipart/mixed; boundary=a'],
+      multipart('a', [
+        { headers: ['Content-Type: multipart/alternative; boundary=a'], body: '' },
+        { headers: TEXT, body: 'After the nested part.' },
+      ]),
+    ),
+    expected: { attachment_count: 0, text_contains: ['After the nested part.'] },
+  },
+  {
+    situation: 'BOUNDARY parameter name in upper case',
+    raw: message(
+      ['Content-Type: multipart/mixed; BOUNDARY="Up"'],
+      multipart('Up', [
+        { headers: TEXT, body: 'Upper-case parameter name.' },
+        { headers: ['Content-Type: image/gif; name=g.gif'], body: 'x' },
+      ]),
+    ),
+    expected: { attachment_filenames: ['g.gif'], text_contains: ['Upper-case parameter name.'] },
+  },
+  {
+    situation: 'Content-Type with a trailing semicolon',
+    raw: message(
+      ['Content-Type: multipart/mixed; boundary="t";  '],
+      multipart('t', [
+        { headers: TEXT, body: 'Trailing semicolon.' },
+        { headers: ['Content-Type: image/gif; name=g.gif'], body: 'x' },
+      ]),
+    ),
+    expected: { attachment_filenames: ['g.gif'], text_contains: ['Trailing semicolon.'] },
+  },
+  {
+    situation: 'charset parameter with spaces around = and transfer encoding in capitals',
+    raw: message(
+      ['Content-Type: text/plain; charset = "UTF-8"', 'Content-Transfer-Encoding: BASE64'],
+      Buffer.from('Grüße spaced', 'utf8').toString('base64'),
+    ),
+    expected: { text_contains: ['Grüße spaced'] },
+  },
+  {
+    situation: 'part with a disposition but no Content-Type',
+    raw: message(
+      ['Content-Type: multipart/mixed; boundary=a'],
+      multipart('a', [
+        { headers: TEXT, body: 'body' },
+        { headers: ['Content-Disposition: attachment; filename="nocontenttype.bin"'], body: 'x' },
+      ]),
+    ),
+    expected: { attachment_filenames: ['nocontenttype.bin'] },
+  },
+  {
+    situation: 'Content-Disposition ATTACHMENT in capitals on a text part',
+    raw: message(
+      ['Content-Type: multipart/mixed; boundary=a'],
+      multipart('a', [
+        { headers: TEXT, body: 'body' },
+        {
+          headers: ['Content-Type: text/plain', 'Content-Disposition: ATTACHMENT; filename=up.txt'],
+          body: 'x',
+        },
+      ]),
+    ),
+    expected: { attachment_filenames: ['up.txt'] },
+  },
+  {
+    situation: 'charset given only on the multipart parent',
+    raw: message(
+      ['Content-Type: multipart/mixed; boundary=a; charset=koi8-r'],
+      multipart('a', [{ headers: ['Content-Type: text/plain'], body: bytesIn('Привет', 'koi8-r') }]),
+    ),
+    expected: { text_contains: ['Привет'] },
+  },
+  {
+    situation: 'RFC 2231 filename in KOI8-R',
+    raw: withParts([
+      {
+        headers: [
+          `Content-Disposition: attachment; filename*=koi8-r''${[...bytesIn('Отчёт.doc', 'koi8-r')].map((byte) => `%${byte.toString(16).toUpperCase()}`).join('')}`,
+          'Content-Type: application/msword',
+        ],
+        body: 'x',
+      },
+    ]),
+    expected: { attachment_filenames: ['Отчёт.doc'] },
+  },
+  {
+    situation: 'RFC 2231 filename with the label utf8',
+    raw: withParts([
+      {
+        headers: [
+          "Content-Disposition: attachment; filename*=utf8''R%C3%A9sum%C3%A9.pdf",
+          'Content-Type: application/pdf',
+        ],
+        body: 'x',
+      },
+    ]),
+    expected: { attachment_filenames: ['Résumé.pdf'] },
+  },
 ];
 
 describe('inspectMessage reads MIME structure as the mail corpus defines it', () => {
