@@ -143,6 +143,26 @@ const cases: Case[] = [
     expected: { subject: '日本語' },
   },
   {
+    situation: 'ISO-2022-JP escape run split across two B words (no return to ASCII)',
+    raw: (() => {
+      const bytes = bytesIn('日本語の件名', 'iso-2022-jp');
+      return message([
+        `Subject: =?ISO-2022-JP?B?${bytes.subarray(0, 7).toString('base64')}?=\r\n =?ISO-2022-JP?B?${bytes.subarray(7).toString('base64')}?=`,
+      ]);
+    })(),
+    expected: { subject: '日本語の件名' },
+  },
+  {
+    situation: 'ISO-2022-JP double-byte character split across two B words',
+    raw: (() => {
+      const bytes = bytesIn('日本語', 'iso-2022-jp');
+      return message([
+        `Subject: =?ISO-2022-JP?B?${bytes.subarray(0, 5).toString('base64')}?= =?ISO-2022-JP?B?${bytes.subarray(5).toString('base64')}?=`,
+      ]);
+    })(),
+    expected: { subject: '日本語' },
+  },
+  {
     situation: 'adjacent encoded-words without white space between them',
     raw: message(['Subject: =?UTF-8?Q?Hello_?==?UTF-8?Q?W=C3=B6rld?=']),
     expected: { subject: 'Hello Wörld' },
