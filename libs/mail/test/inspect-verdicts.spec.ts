@@ -98,6 +98,27 @@ const cases: Case[] = [
     raw: message([]),
     expected: { envelope_recipients: [] },
   },
+  {
+    situation: 'bounce with report-type quoted and in capitals',
+    raw: message(
+      ['Content-Type: Multipart/Report; Report-Type="Delivery-Status"; boundary="r"'],
+      '--r\r\nContent-Type: text/plain\r\n\r\nFailed.\r\n--r\r\nContent-Type: message/delivery-status\r\n\r\nAction: failed\r\n--r--\r\n',
+    ),
+    expected: { is_bounce: true, attachment_count: 0, text_contains: ['Failed.'] },
+  },
+  {
+    situation: 'delivery report nested inside multipart/mixed is not a top-level bounce',
+    raw: message(
+      ['Content-Type: multipart/mixed; boundary="m"'],
+      '--m\r\nContent-Type: multipart/report; report-type=delivery-status; boundary="r"\r\n\r\n--r\r\nContent-Type: text/plain\r\n\r\nFailed.\r\n--r--\r\n--m--\r\n',
+    ),
+    expected: { is_bounce: false },
+  },
+  {
+    situation: 'bounce-looking subject without a report is not a bounce',
+    raw: message(['Subject: Undelivered Mail Returned to Sender']),
+    expected: { is_bounce: false },
+  },
   tag('canonical tag', '[Support #123-789] Printer', T123),
   tag('tag behind Re:', 'Re: [Support #123-789] Printer', T123),
   tag('tag behind AW: AW: WG:', 'AW: AW: WG: [Support #123-789] Printer', T123),
