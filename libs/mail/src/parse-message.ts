@@ -141,9 +141,21 @@ function repaired(
 
   let { text, html } = parsed;
   const lossy = (value: string | null): boolean => value !== null && value.includes('\uFFFD');
-  if ((text === null && html === null) || lossy(text) || lossy(html) || needsOwnDecoding(tree)) {
+  // Where mailparser took a different part for a file than the corpus rule (see filesOf), its
+  // body holds the wrong parts too.
+  const filesDiffer =
+    fileLeaves(tree)
+      .map((leaf) => leaf.partId)
+      .join(' ') !== mail.attachments.map((attachment) => attachment.partId ?? '').join(' ');
+  if (
+    (text === null && html === null) ||
+    lossy(text) ||
+    lossy(html) ||
+    needsOwnDecoding(tree) ||
+    filesDiffer
+  ) {
     const own = bodyOfTree(tree, charset);
-    if (own.text !== null || own.html !== null) {
+    if (own.text !== null || own.html !== null || filesDiffer) {
       text = own.text ?? (own.html === null ? null : htmlToText(own.html));
       html = own.html;
     }

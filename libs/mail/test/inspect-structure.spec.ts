@@ -662,7 +662,7 @@ const cases: Case[] = [
         { headers: [], body: 'From: b@example.com\r\nSubject: two\r\n\r\nSecond.' },
       ]),
     ),
-    expected: { attachment_count: 2 },
+    expected: { attachment_count: 2, text_lacks: ['First.', 'Second.'] },
   },
   {
     situation: 'a single-part message that is an image',
