@@ -1,6 +1,6 @@
 import { detectAutoReply, findSubjectTag, suppressAutoResponse } from '@twe/domain';
 
-import { MessageParseError, parseMessage, type ParsedInbound } from './parse-message';
+import { MessageParseError, messageIdsOf, parseMessage, type ParsedInbound } from './parse-message';
 
 /**
  * The engine's view of one message, with the field names of the mail corpus
@@ -53,7 +53,7 @@ export function describe(parsed: ParsedInbound): MessageInspection {
     from_address: parsed.fromAddress,
     subject: parsed.subject,
     message_id: parsed.messageId,
-    in_reply_to: parsed.inReplyTo,
+    in_reply_to: inReplyToOf(parsed),
     is_auto_reply: detectAutoReply(parsed.headers).isAutoReply,
     suppress_auto_response: suppressAutoResponse(parsed.headers),
     is_bounce: parsed.isBounce ?? false,
@@ -71,6 +71,16 @@ export function describe(parsed: ParsedInbound): MessageInspection {
     text: parsed.text,
     ticket_tag: tag === null ? null : { ticket_id: String(tag.ticketId), log_id: String(tag.logId) },
   };
+}
+
+/**
+ * The corpus gives In-Reply-To as the header value: with several ids, all of them (space-separated,
+ * as written). The engine threads on the first (`parsed.inReplyTo`).
+ */
+function inReplyToOf(parsed: ParsedInbound): string | null {
+  const header = parsed.headers.find((candidate) => candidate.key.toLowerCase() === 'in-reply-to');
+  const ids = header === undefined ? [] : messageIdsOf(header.value);
+  return ids.length > 1 ? ids.join(' ') : parsed.inReplyTo;
 }
 
 function emptyInspection(): MessageInspection {

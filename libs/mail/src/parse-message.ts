@@ -11,8 +11,8 @@ import { simpleParser, type AddressObject, type Attachment, type ParsedMail } fr
 import { decodeHeaderValue } from './mime/header-decoder';
 import { sanitizeHtml } from './mime/html-sanitizer';
 import { htmlToText } from './mime/html-text';
-import { bodyOfTree, filenameOf, needsOwnDecoding, nodeAtPartId } from './mime/mime-body';
-import { readMimeTree, type MimeNode } from './mime/mime-tree';
+import { bodyOfTree, fileLeaves, filenameOf, hasTextBody, needsOwnDecoding } from './mime/mime-body';
+import { contentOf, headerValue, readMimeTree, type MimeNode } from './mime/mime-tree';
 import { readTnef } from './mime/tnef-reader';
 
 /** A file of the message, as a ticket log stores it. */
@@ -112,6 +112,7 @@ const PARSER_OPTIONS = {
  */
 export async function parseMessage(raw: Buffer): Promise<ParsedInbound> {
   if (raw.length === 0) throw new MessageParseError('Message is empty (0 bytes)');
+  raw = withLineFeeds(raw);
   let mail: ParsedMail;
   try {
     mail = await simpleParser(withReadableFirstHeader(raw), PARSER_OPTIONS);
@@ -140,28 +141,32 @@ function repaired(
 
   let { text, html } = parsed;
   const lossy = (value: string | null): boolean => value !== null && value.includes('\uFFFD');
-  if ((text === null && html === null) || lossy(text) || lossy(html) || needsOwnDecoding(tree)) {
+  // Where mailparser took a different part for a file than the corpus rule (see filesOf), its
+  // body holds the wrong parts too.
+  const filesDiffer =
+    fileLeaves(tree)
+      .map((leaf) => leaf.partId)
+      .join(' ') !== mail.attachments.map((attachment) => attachment.partId ?? '').join(' ');
+  if (
+    (text === null && html === null) ||
+    lossy(text) ||
+    lossy(html) ||
+    needsOwnDecoding(tree) ||
+    filesDiffer
+  ) {
     const own = bodyOfTree(tree, charset);
-    if (own.text !== null || own.html !== null) {
+    if (own.text !== null || own.html !== null || filesDiffer) {
       text = own.text ?? (own.html === null ? null : htmlToText(own.html));
       html = own.html;
     }
   }
 
-  const attachments = parsed.attachments.map((file, index) => {
-    const node = nodeAtPartId(tree, mail.attachments[index]?.partId ?? undefined);
-    const ours = node === null ? null : filenameOf(node);
-    // U+FFFD is right in a name (the byte could not be decoded; mailparser drops it silently), an
-    // encoded-word left undecoded is not.
-    const filename =
-      ours === null ||
-      (file.filename !== null && ENCODED_WORD_START.test(ours) && !ENCODED_WORD_START.test(file.filename))
-        ? file.filename
-        : ours;
-    return { ...file, filename, tnefFiles: tnefFilesOf(file) };
-  });
-  // mailparser gives no text for HTML-only mail; staff, notifications and search need one.
-  if ((text === null || text.trim() === '') && html !== null) text = htmlToText(html);
+  const attachments = filesOf(parsed, mail, tree).map((file) => ({ ...file, tnefFiles: tnefFilesOf(file) }));
+  // HTML-only mail: the text is the HTML with tags stripped by our reader (mailparser's own
+  // conversion runs table cells together and bullets list items), the same for every HTML-only mail.
+  if (html !== null && (text === null || text.trim() === '' || !hasTextBody(tree))) text = htmlToText(html);
+  // A byte order mark is encoding, not text (mailparser keeps the UTF-8 one).
+  if (text !== null) text = text.replace(/^\uFEFF/, '');
   const split = splitQuotedReply(text);
   return {
     ...parsed,
@@ -177,6 +182,46 @@ function repaired(
 }
 
 const ENCODED_WORD_START = /=\?[^?\s]+\?[bBqQ]\?/;
+
+/**
+ * The files by the corpus rule, chosen on our MIME tree (`fileLeaves`): mailparser agrees on
+ * every public sample but not on parts it reads differently (a garbled `Content-Type: text` is
+ * text/plain by RFC 2045, multipart/digest children are message/rfc822). mailparser's reading of
+ * the same part (content, type, content id) is kept where it has one; the name is ours.
+ */
+function filesOf(parsed: ParsedInbound, mail: ParsedMail, tree: MimeNode): ParsedAttachment[] {
+  const byPartId = new Map(mail.attachments.map((attachment, index) => [attachment.partId ?? '', index]));
+  return fileLeaves(tree).map(({ partId, node, related }) => {
+    const index = byPartId.get(partId);
+    const ours = filenameOf(node);
+    if (index === undefined) return ownAttachment(node, ours, related);
+    const file = parsed.attachments[index];
+    // U+FFFD is right in a name (the byte could not be decoded; mailparser drops it silently), an
+    // encoded-word left undecoded is not.
+    const filename =
+      ours === null ||
+      (file.filename !== null && ENCODED_WORD_START.test(ours) && !ENCODED_WORD_START.test(file.filename))
+        ? file.filename
+        : ours;
+    return { ...file, filename };
+  });
+}
+
+/** A file mailparser did not see as one, read from our tree. */
+function ownAttachment(node: MimeNode, filename: string | null, related: boolean): ParsedAttachment {
+  const content = contentOf(node);
+  const contentId = headerValue(node.headers, 'content-id');
+  return {
+    filename,
+    contentType: node.contentType,
+    size: content.length,
+    sha256: createHash('sha256').update(content).digest('hex'),
+    contentId: contentId === null ? null : contentId.replace(/\s+/g, '').replace(/^<|>$/g, '') || null,
+    inline: node.disposition.value === 'inline' || related,
+    content,
+    tnefFiles: null,
+  };
+}
 
 /**
  * Our decoding of a header, unless it left something mailparser did decode: an encoded-word
@@ -281,6 +326,15 @@ export async function parseMessageHeaders(
 }
 
 /**
+ * Old Mac mailers end lines with CR alone; with no LF anywhere the whole message would read as
+ * one header line. Such a message gets CRLF line ends; any other is read as it is.
+ */
+function withLineFeeds(raw: Buffer): Buffer {
+  if (raw.includes(0x0a) || !raw.includes(0x0d)) return raw;
+  return Buffer.from(raw.toString('latin1').replace(/\r/g, '\r\n'), 'latin1');
+}
+
+/**
  * RFC 2822 obsolete syntax allows white space before the colon. In the first line that makes
  * `From  : John <j@x>` look like an mbox `From ` separator line, which mailparser skips, losing
  * the sender. Only the white space before the colon is removed.
@@ -293,7 +347,7 @@ function withReadableFirstHeader(raw: Buffer): Buffer {
 
 function toParsedInbound(mail: ParsedMail): ParsedInbound {
   const headers = headerList(mail);
-  const from = obsoleteFrom(headers) ?? firstMailbox(mail.from);
+  const from = bracketedFrom(obsoleteFrom(headers) ?? firstMailbox(mail.from), headers);
   return {
     fromAddress: from?.address ?? null,
     fromName: from?.name ?? null,
@@ -383,6 +437,17 @@ function obsoleteFrom(headers: MailHeader[]): Mailbox | null {
   return { address, name: name === '' ? null : name };
 }
 
+/**
+ * A whole From quoted by a broken mailer (`"Name <user@example.com>"`) reads as a quoted local
+ * part with brackets in it; the address inside the brackets is the one meant.
+ */
+function bracketedFrom(from: Mailbox | null, headers: MailHeader[]): Mailbox | null {
+  if (from === null || !/[<>]/.test(from.address)) return from;
+  const header = headers.find((candidate) => candidate.key.toLowerCase() === 'from');
+  const inner = /<([^<>\s"]+@[^<>\s"]+)>/.exec(header?.value ?? '')?.[1];
+  return inner === undefined ? from : { address: inner, name: from.name };
+}
+
 function addressesOf(objects: AddressObject | AddressObject[] | undefined): string[] {
   return flatten(objects)
     .map((entry) => entry.address)
@@ -392,14 +457,26 @@ function addressesOf(objects: AddressObject | AddressObject[] | undefined): stri
 /**
  * `<id>`; comments and white space (obsolete syntax, `<1234   @   local(blah)  .machine .example>`)
  * are not part of a msg-id and are removed. mailparser adds the brackets when they are missing.
+ * Of a value with text around the id (old mailers' `In-Reply-To: Your message of "..." <id>`) or
+ * several ids, the first bracketed id is the one.
  */
 function messageIdOf(value: unknown): string | null {
   if (typeof value !== 'string') return null;
+  const ids = messageIdsOf(value);
+  if (ids.length > 0) return ids[0];
   const bare = value
     .replace(/\([^()]*\)/g, '')
     .replace(/\s+/g, '')
     .replace(/^<+|>+$/g, '');
   return bare === '' ? null : `<${bare}>`;
+}
+
+/** Every bracketed msg-id of a header value, comments and inner white space removed. */
+export function messageIdsOf(value: string): string[] {
+  return [...value.replace(/\([^()]*\)/g, '').matchAll(/<([^<>]*)>/g)]
+    .map((match) => match[1].replace(/\s+/g, ''))
+    .filter((id) => id !== '')
+    .map((id) => `<${id}>`);
 }
 
 function referencesOf(value: unknown): string[] {

@@ -21,12 +21,39 @@ const ALIASES: Record<string, string> = {
   '646': 'us-ascii',
   ascii: 'us-ascii',
   'iso-8859-8-i': 'iso-8859-8',
+  // Korean: WHATWG's euc-kr is Microsoft's code page 949 (Unified Hangul Code).
+  'x-windows-949': 'euc-kr',
+  'windows-949': 'euc-kr',
+  'ks_c_5601-1989': 'euc-kr',
+  uhc: 'euc-kr',
+  // UTF-16 named by its Windows code page.
+  cp1200: 'utf-16le',
+  cp1201: 'utf-16be',
 };
+
+// eslint-disable-next-line no-control-regex -- ESC is the byte that marks ISO-2022-JP
+const ISO_2022_JP_ESCAPE = /\x1b\$[@B]/;
+
+const UTF8_SEQUENCE = /[\xC2-\xDF][\x80-\xBF]|[\xE0-\xEF][\x80-\xBF]{2}|[\xF0-\xF4][\x80-\xBF]{3}/;
+const UTF8_SEQUENCES = new RegExp(UTF8_SEQUENCE.source, 'g');
+
+/** 7-bit text holding ISO-2022-JP escapes into JIS X 0208 (undeclared Japanese mail). */
+export function looksLikeIso2022Jp(bytes: Uint8Array): boolean {
+  return isAscii(bytes) && ISO_2022_JP_ESCAPE.test(Buffer.from(bytes).toString('latin1'));
+}
 
 const WESTERN_SINGLE_BYTE = new Set(['iso-8859-1', 'iso-8859-15', 'latin1', 'l1', 'windows-1252']);
 
 /** Charsets that carry no information beyond "7-bit": 8-bit bytes under them are guessed. */
-const NO_INFORMATION = new Set(['', 'us-ascii', 'x-unknown', 'unknown', 'unknown-8bit', 'default', 'none']);
+export const NO_INFORMATION = new Set([
+  '',
+  'us-ascii',
+  'x-unknown',
+  'unknown',
+  'unknown-8bit',
+  'default',
+  'none',
+]);
 
 /**
  * The canonical name for a charset label as mail carries it: lower case, no quotes or white space,
@@ -78,7 +105,14 @@ export function decodeCharset(
   const name = normalizeCharset(charset);
   if (name === 'utf-7') return decodeUtf7(Buffer.from(bytes).toString('latin1'));
   if (NO_INFORMATION.has(name)) return guess(bytes, fallbackCharset);
-  if ((name === 'utf-8' || name === 'utf8') && isAscii(bytes)) return Buffer.from(bytes).toString('latin1');
+  if (name === 'utf-8' || name === 'utf8') {
+    if (isAscii(bytes)) return Buffer.from(bytes).toString('latin1');
+    // Labelled UTF-8 but without a single UTF-8 sequence: legacy 8-bit text under a wrong label
+    // (a form or script that always says utf-8). Text with some valid sequences stays UTF-8.
+    if (!isValidUtf8(bytes) && !UTF8_SEQUENCE.test(Buffer.from(bytes).toString('latin1'))) {
+      return guess(bytes, fallbackCharset);
+    }
+  }
   // UTF-8 labelled as Latin-1 (webmail forms, scripts): multi-byte UTF-8 sequences are all but
   // impossible in real Latin-1 text ("Ã¤"), so valid UTF-8 with 8-bit bytes is read as UTF-8.
   if (WESTERN_SINGLE_BYTE.has(name) && !isAscii(bytes) && isValidUtf8(bytes))
@@ -88,17 +122,61 @@ export function decodeCharset(
 }
 
 function guess(bytes: Uint8Array, fallbackCharset: string | null | undefined): string {
+  // 7-bit ISO-2022-JP (Japanese mailers' raw headers and unlabelled bodies) announces itself by
+  // its escape sequences into JIS X 0208 (`ESC $ B`, `ESC $ @`).
+  if (looksLikeIso2022Jp(bytes)) return new TextDecoder('iso-2022-jp').decode(bytes);
   if (isAscii(bytes)) return Buffer.from(bytes).toString('latin1');
   if (isValidUtf8(bytes)) return new TextDecoder('utf-8').decode(bytes);
   const fallback = normalizeCharset(fallbackCharset);
+  // Mostly UTF-8 with a stray Western byte (a signature or a pasted name): each part as it is.
+  // Not under a multi-byte fallback (GBK, Shift_JIS), whose byte pairs can look like UTF-8.
+  const western = NO_INFORMATION.has(fallback) || fallback === 'utf-8' || WESTERN_SINGLE_BYTE.has(fallback);
+  if (western && UTF8_SEQUENCE.test(Buffer.from(bytes).toString('latin1'))) {
+    return decodeMixedUtf8(bytes, (run) => guess(run, fallbackCharset));
+  }
   if (fallback === 'utf-7') return decodeUtf7(Buffer.from(bytes).toString('latin1'));
   const decoded = NO_INFORMATION.has(fallback) || fallback === 'utf-8' ? null : decodeKnown(bytes, fallback);
   return decoded ?? iconvDecode(Buffer.from(bytes), 'windows-1252');
 }
 
+/** Valid UTF-8 sequences as UTF-8, the bytes between them by `legacy` (never valid UTF-8). */
+function decodeMixedUtf8(bytes: Uint8Array, legacy: (run: Uint8Array) => string): string {
+  const text = Buffer.from(bytes).toString('latin1');
+  let output = '';
+  let last = 0;
+  for (const match of text.matchAll(UTF8_SEQUENCES)) {
+    const index = match.index ?? 0;
+    if (index > last) output += legacy(bytes.subarray(last, index));
+    output += new TextDecoder('utf-8').decode(bytes.subarray(index, index + match[0].length));
+    last = index + match[0].length;
+  }
+  if (last < bytes.length) output += legacy(bytes.subarray(last));
+  return output;
+}
+
+/**
+ * Spellings of one label to try in turn: as given, then without the `x-` of an unregistered
+ * name (`x-gb18030`), without a year (`gb18030-2000`), with `_` for `-` and the reverse.
+ */
+function spellings(name: string): string[] {
+  const bare = name.replace(/^x-/, '');
+  const undated = bare.replace(/[-_:](19|20)\d\d$/, '');
+  return [...new Set([name, bare, undated, undated.replace(/_/g, '-'), undated.replace(/-/g, '_')])].map(
+    (spelling) => ALIASES[spelling] ?? spelling,
+  );
+}
+
 /** null when no decoder knows the label. */
-function decodeKnown(bytes: Uint8Array, name: string): string | null {
-  if (name === '') return null;
+function decodeKnown(bytes: Uint8Array, label: string): string | null {
+  if (label === '') return null;
+  for (const name of spellings(label)) {
+    const decoded = decodeExactly(bytes, name);
+    if (decoded !== null) return decoded;
+  }
+  return null;
+}
+
+function decodeExactly(bytes: Uint8Array, name: string): string | null {
   try {
     const decoder = new TextDecoder(name);
     // Node 20's TextDecoder reads windows-1252 (and so iso-8859-1, ascii) as ISO-8859-1: 0x80-0x9F

@@ -17,8 +17,7 @@ interface Segment {
  *
  * Adjacent encoded-words of one charset are joined before decoding, because senders split a
  * multi-byte character (or a base64 quantum) across two words; white space between two
- * encoded-words is dropped (RFC 2047 §6.2). ISO-2022 words are decoded one by one: each ends in
- * ASCII state (RFC 1468), and a decoder sees an escape sequence right after another as an error.
+ * encoded-words is dropped (RFC 2047 §6.2). ISO-2022 words are joined too (`joinStateful`).
  */
 export function decodeHeaderValue(raw: Buffer | string, fallbackCharset?: string | null): string {
   const text = (typeof raw === 'string' ? raw : raw.toString('latin1'))
@@ -35,13 +34,8 @@ export function decodeHeaderValue(raw: Buffer | string, fallbackCharset?: string
     }
     const bytes = encoding.toLowerCase() === 'b' ? decodeBase64(data) : decodeQ(data);
     const tail = segments.at(-1);
-    if (
-      tail !== undefined &&
-      tail.charset !== null &&
-      sameCharset(tail.charset, charset) &&
-      !isStateful(charset)
-    ) {
-      tail.bytes = Buffer.concat([tail.bytes, bytes]);
+    if (tail !== undefined && tail.charset !== null && sameCharset(tail.charset, charset)) {
+      tail.bytes = isStateful(charset) ? joinStateful(tail.bytes, bytes) : Buffer.concat([tail.bytes, bytes]);
     } else {
       segments.push({ charset, bytes });
     }
@@ -55,6 +49,18 @@ export function decodeHeaderValue(raw: Buffer | string, fallbackCharset?: string
         : decodeCharset(segment.bytes, segment.charset, fallbackCharset),
     )
     .join('');
+}
+
+/**
+ * Joins two ISO-2022 words. Each should end in ASCII state (RFC 1468), but some mailers split one
+ * escape run across words, so the words are joined; where a word does end with an escape back to
+ * ASCII and the next starts with its own escape, the first escape is dropped, because a decoder
+ * sees an escape sequence right after another as an error.
+ */
+function joinStateful(tail: Buffer, next: Buffer): Buffer {
+  const endsWithEscape = tail.length >= 3 && tail[tail.length - 3] === 0x1b;
+  const trimmed = endsWithEscape && next[0] === 0x1b ? tail.subarray(0, tail.length - 3) : tail;
+  return Buffer.concat([trimmed, next]);
 }
 
 function isStateful(charset: string): boolean {

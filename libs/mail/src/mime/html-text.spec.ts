@@ -13,6 +13,12 @@ describe('htmlToText', () => {
       'Body',
     ],
     ['inline markup keeps words together', '<p>An <em>HTML</em> body</p>', 'An HTML body'],
+    [
+      'table cells keep their words apart',
+      '<table><tr><td>Order</td><td>4711</td></tr></table>',
+      'Order 4711',
+    ],
+    ['preformatted text keeps its line breaks', '<pre>line one\nline two</pre>', 'line one\nline two'],
     ['layout white space collapses', '<div>\n   a\n   b\n</div>', 'a b'],
   ])('%s', (_situation, input, expected) => {
     expect(htmlToText(input)).toBe(expected);

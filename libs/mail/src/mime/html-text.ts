@@ -1,6 +1,8 @@
 import { Parser } from 'htmlparser2';
 
 const SKIPPED = new Set(['script', 'style', 'head', 'title', 'noscript', 'template', 'svg']);
+// Table cells sit side by side: a space keeps their words apart ("Order 4711", not "Order4711").
+const CELLS = new Set(['td', 'th']);
 const BLOCKS = new Set([
   'p',
   'div',
@@ -37,19 +39,25 @@ const BLOCKS = new Set([
 export function htmlToText(html: string): string {
   let output = '';
   let skipped = 0;
+  // Inside <pre> the line breaks are the text's own.
+  let preformatted = 0;
   const breakLine = (): void => {
     if (output !== '' && !output.endsWith('\n')) output += '\n';
   };
   const parser = new Parser(
     {
       onopentag(name) {
+        if (name === 'pre') preformatted += 1;
         if (SKIPPED.has(name)) skipped += 1;
         else if (skipped === 0 && BLOCKS.has(name)) breakLine();
+        else if (skipped === 0 && CELLS.has(name)) output += ' ';
       },
       ontext(text) {
-        if (skipped === 0) output += text.replace(/\s+/g, ' ');
+        if (skipped === 0)
+          output += preformatted > 0 ? text.replace(/\r\n?/g, '\n') : text.replace(/\s+/g, ' ');
       },
       onclosetag(name) {
+        if (name === 'pre') preformatted = Math.max(0, preformatted - 1);
         if (SKIPPED.has(name)) skipped = Math.max(0, skipped - 1);
         else if (skipped === 0 && BLOCKS.has(name)) breakLine();
       },

@@ -1,4 +1,10 @@
-import { decodeCharset, isValidUtf8, normalizeCharset } from './charset-decoder';
+import {
+  decodeCharset,
+  isValidUtf8,
+  looksLikeIso2022Jp,
+  NO_INFORMATION,
+  normalizeCharset,
+} from './charset-decoder';
 
 const LATIN1_LABELS = new Set(['iso-8859-1', 'iso-8859-15', 'latin1', 'l1', 'windows-1252']);
 import { contentOf, type MimeNode } from './mime-tree';
@@ -53,8 +59,8 @@ export function filenameOf(node: MimeNode): string | null {
 }
 
 /**
- * Whether a body part needs our decoder: a charset mailparser cannot read (UTF-7), or UTF-8 text
- * labelled Latin-1, which mailparser turns into mojibake ("Ã¤").
+ * Whether a body part needs our decoder: a charset mailparser cannot read (UTF-7), UTF-8 text
+ * labelled Latin-1, which mailparser turns into mojibake ("Ã¤"), or undeclared ISO-2022-JP.
  */
 export function needsOwnDecoding(root: MimeNode): boolean {
   if (root.children.length > 0) return root.children.some(needsOwnDecoding);
@@ -62,6 +68,8 @@ export function needsOwnDecoding(root: MimeNode): boolean {
   if (root.contentType !== 'text/plain' && root.contentType !== 'text/html') return false;
   const charset = normalizeCharset(root.charset);
   if (charset === 'utf-7') return true;
+  // Undeclared ISO-2022-JP: mailparser leaves the escape sequences in the text.
+  if (NO_INFORMATION.has(charset)) return looksLikeIso2022Jp(contentOf(root));
   if (!LATIN1_LABELS.has(charset)) return false;
   const content = contentOf(root);
   return content.some((byte) => byte >= 0x80) && isValidUtf8(content);
@@ -75,4 +83,44 @@ export function firstDeclaredCharset(root: MimeNode): string | null {
     if (found !== null) return found;
   }
   return null;
+}
+
+/** A part a ticket stores as a file, with its mailparser-style part id (`1.2`; '' for the root). */
+export interface FileLeaf {
+  partId: string;
+  node: MimeNode;
+  /** Inside a multipart/related (an image the HTML body shows by content id). */
+  related: boolean;
+}
+
+/**
+ * The files of a message by the corpus rule (fixtures/mail/README.md): every non-multipart leaf
+ * that is not text/plain or text/html, plus text/plain and text/html parts with
+ * `Content-Disposition: attachment`; message/rfc822 counts once (the tree does not descend into
+ * it); message/delivery-status is report data, not a file; a multipart without a usable boundary
+ * was already turned into a text body by the reader.
+ */
+export function fileLeaves(root: MimeNode): FileLeaf[] {
+  const files: FileLeaf[] = [];
+  const visit = (node: MimeNode, partId: string, related: boolean): void => {
+    if (node.children.length > 0 || node.contentType.startsWith('multipart/')) {
+      const inRelated = related || node.contentType === 'multipart/related';
+      node.children.forEach((child, index) =>
+        visit(child, partId === '' ? String(index + 1) : `${partId}.${index + 1}`, inRelated),
+      );
+      return;
+    }
+    if (node.contentType === 'message/delivery-status') return;
+    const textBody = node.contentType === 'text/plain' || node.contentType === 'text/html';
+    if (textBody && node.disposition.value !== 'attachment') return;
+    files.push({ partId, node, related });
+  };
+  visit(root, '', false);
+  return files;
+}
+
+/** Whether the message has a text/plain body part (not an attachment); without one it is HTML-only. */
+export function hasTextBody(root: MimeNode): boolean {
+  if (root.children.length > 0) return root.children.some(hasTextBody);
+  return root.contentType === 'text/plain' && root.disposition.value !== 'attachment';
 }

@@ -40,11 +40,16 @@ export function parseStructuredHeader(raw: string, fallbackCharset?: string | nu
     const section = /^([^*]+)(?:\*(\d+))?(\*)?$/.exec(key);
     if (section === null) continue;
     const list = collected.get(section[1]) ?? [];
-    list.push({
+    const parameter = {
       section: Number(section[2] ?? 0),
       extended: section[3] === '*',
       value: unquote(piece.slice(equals + 1).trim()),
-    });
+    };
+    // One section given twice: `filename="plain.pdf"; filename*=UTF-8''...` is the RFC 2231 way to
+    // offer a fallback for old readers; the extended form wins, otherwise the first one written.
+    const twin = list.findIndex((other) => other.section === parameter.section);
+    if (twin < 0) list.push(parameter);
+    else if (parameter.extended && !list[twin].extended) list[twin] = parameter;
     collected.set(section[1], list);
   }
   const params = new Map<string, string>();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { bodyOfTree, needsOwnDecoding } from './mime-body';
+import { bodyOfTree, fileLeaves, hasTextBody, needsOwnDecoding } from './mime-body';
 import { contentOf, readMimeTree } from './mime-tree';
 
 const message = (lines: string[]): Buffer => Buffer.from(lines.join('\r\n'), 'latin1');
@@ -85,5 +85,62 @@ describe('needsOwnDecoding', () => {
     ['a UTF-8 part', 'text/plain; charset=utf-8', 'gr\xc3\xbc\xc3\x9fe', false],
   ])('%s: %s', (_situation, type, body, expected) => {
     expect(needsOwnDecoding(readMimeTree(message([`Content-Type: ${type}`, '', body])))).toBe(expected);
+  });
+
+  it("ends a part's headers at the first line that is not a header field", () => {
+    const tree = readMimeTree(
+      message([
+        'Content-Type: multipart/mixed; boundary="b"',
+        '',
+        '--b',
+        'Content-Type: text/plain',
+        'Body at once',
+        '--b--',
+      ]),
+    );
+    expect(tree.children[0].contentType).toBe('text/plain');
+    expect(contentOf(tree.children[0]).toString('latin1')).toBe('Body at once');
+  });
+});
+
+describe('fileLeaves', () => {
+  it('lists the files by the corpus rule with mailparser-style part ids', () => {
+    const tree = readMimeTree(
+      message([
+        'Content-Type: multipart/mixed; boundary="b"',
+        '',
+        '--b',
+        'Content-Type: multipart/related; boundary="r"',
+        '',
+        '--r',
+        'Content-Type: text/html',
+        '',
+        '<img src="cid:x">',
+        '--r',
+        'Content-Type: image/png',
+        '',
+        'png',
+        '--r--',
+        '--b',
+        'Content-Type: message/delivery-status',
+        '',
+        'Action: failed',
+        '--b',
+        'Content-Type: text/plain',
+        'Content-Disposition: attachment; filename=log.txt',
+        '',
+        'log',
+        '--b',
+        'Content-Type: text',
+        '',
+        'garbled type is text/plain',
+        '--b--',
+      ]),
+    );
+    expect(fileLeaves(tree).map((leaf) => [leaf.partId, leaf.node.contentType, leaf.related])).toEqual([
+      ['1.2', 'image/png', true],
+      ['3', 'text/plain', false],
+    ]);
+    expect(hasTextBody(tree)).toBe(true);
   });
 });

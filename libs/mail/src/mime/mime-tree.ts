@@ -58,6 +58,28 @@ export function splitHeaderBlock(raw: Buffer): { headers: RawHeader[]; body: Buf
   return { headers, body: raw.subarray(Buffer.byteLength(text.slice(0, bodyStart), 'latin1')) };
 }
 
+/**
+ * A body part's header block, which broken mailers end without the blank line: the first line
+ * that is neither a header field nor a continuation starts the body (as Python's email reads it).
+ */
+function splitPartHeaders(raw: Buffer): { headers: RawHeader[]; body: Buffer } {
+  const text = raw.toString('latin1');
+  const blank = /\r?\n\r?\n/.exec(text);
+  const headerEnd = blank === null ? text.length : blank.index;
+  const lines = /^\r?\n/.test(text) ? [] : text.slice(0, headerEnd).split(/(?<=\n)/);
+  let offset = 0;
+  for (const line of lines) {
+    if (!/^[ \t]/.test(line) && !/^[!-9;-~]+[ \t]*:/.test(line)) {
+      return {
+        headers: splitHeaderBlock(Buffer.from(text.slice(0, offset), 'latin1')).headers,
+        body: raw.subarray(offset),
+      };
+    }
+    offset += line.length;
+  }
+  return splitHeaderBlock(raw);
+}
+
 export function headerValue(headers: RawHeader[], name: string): string | null {
   const wanted = name.toLowerCase();
   return headers.find((header) => header.name.toLowerCase() === wanted)?.value ?? null;
@@ -71,7 +93,7 @@ function readNode(
   defaultType: string,
 ): MimeNode {
   budget.parts += 1;
-  const { headers, body } = splitHeaderBlock(raw);
+  const { headers, body } = depth === 0 ? splitHeaderBlock(raw) : splitPartHeaders(raw);
   const typeHeader = headerValue(headers, 'content-type');
   const parsedType = parseStructuredHeader(typeHeader ?? '', fallbackCharset);
   const contentType = /^[\w.+-]+\/[\w.+-]+$/.test(parsedType.value) ? parsedType.value : defaultType;
