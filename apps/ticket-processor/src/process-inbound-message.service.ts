@@ -459,14 +459,15 @@ export class ProcessInboundMessageService {
   /**
    * Race-safe find-or-create: two messages from a new sender processed at once both INSERT; the
    * unique index makes the second wait for the first and then do nothing, and both read the row.
+   * A row this insert created comes back with it (one round trip less: decision 0050); only after
+   * a conflict is the existing row read, by a new statement that sees the other's commit.
    */
   private async findOrCreateContact(em: EntityManager, email: string, name: string | null): Promise<Contact> {
-    await em
-      .createQueryBuilder(Contact)
-      .insert({ email, name: name ? clip(dbText(name), WIDTH.name) : null, createdAt: new Date() })
-      .onConflict('email')
-      .ignore()
-      .execute();
+    const [inserted] = await em.execute<Array<Record<string, unknown>>>(
+      'insert into "contact" ("email", "name", "created_at") values (?, ?, ?) on conflict ("email") do nothing returning *',
+      [email, name ? clip(dbText(name), WIDTH.name) : null, new Date()],
+    );
+    if (inserted !== undefined) return em.map(Contact, inserted);
     return em.findOneOrFail(Contact, { email });
   }
 
