@@ -2,13 +2,7 @@ import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AppConfig } from '@twe/config';
 import { classifySmtpError, extractAddresses, LOOP_HEADER, OUTBOUND_EMAIL_ID_HEADER } from '@twe/domain';
-import {
-  Attachment,
-  EmailPurpose,
-  EmailQueue,
-  EmailStatus,
-  findUndeliverableRecipient,
-} from '@twe/persistence';
+import { EmailPurpose, EmailQueue, EmailStatus, findUndeliverableRecipient } from '@twe/persistence';
 import { APP_CONFIG } from '@twe/runtime';
 import type Mail from 'nodemailer/lib/mailer';
 
@@ -51,14 +45,15 @@ export class SendEmailService {
 
   async send(emailQueueId: number, options: { finalAttempt: boolean }): Promise<SendResult> {
     const em = this.orm.em.fork();
-    const claimed = await em.execute<Array<{ id: number }>>(
+    // The claimed row comes back with the claim (one round trip less per email: decision 0050).
+    const claimed = await em.execute<Array<Record<string, unknown>>>(
       `update "email_queue" set "status" = ?, "attempts" = "attempts" + 1, "sending_started_at" = now()
-        where "id" = ? and "status" = ? returning "id"`,
+        where "id" = ? and "status" = ? returning *`,
       [EmailStatus.Sending, emailQueueId, EmailStatus.Queued],
     );
     if (claimed.length === 0) return this.notClaimed(em, emailQueueId);
 
-    const email = await em.findOneOrFail(EmailQueue, emailQueueId);
+    const email = em.map(EmailQueue, claimed[0]);
     await this.refuseUndeliverable(em, email);
     let info: { accepted?: unknown[]; rejected?: unknown[] };
     try {
@@ -165,9 +160,7 @@ export class SendEmailService {
   }
 
   private async message(em: EntityManager, email: EmailQueue): Promise<Mail.Options> {
-    const files = email.attachmentIds.length
-      ? await em.find(Attachment, { id: { $in: email.attachmentIds } }, { populate: ['content'] })
-      : [];
+    const files = await this.attachmentsOf(em, email.attachmentIds);
     const byId = new Map(files.map((file) => [file.id, file]));
     const missing = email.attachmentIds.filter((id) => !byId.has(id));
     if (missing.length > 0) {
@@ -210,7 +203,7 @@ export class SendEmailService {
       },
       attachments: email.attachmentIds
         .map((id) => byId.get(id))
-        .filter((file): file is Attachment => file !== undefined)
+        .filter((file): file is AttachmentFile => file !== undefined)
         .map((file) => ({
           filename: file.filename ?? undefined,
           content: file.content,
@@ -223,4 +216,46 @@ export class SendEmailService {
       disableUrlAccess: true,
     };
   }
+
+  /**
+   * The attachment rows of the email, read with one plain query rather than as entities
+   * (docs/decisions/0050): a loaded entity keeps a copy of every Buffer as its snapshot, and
+   * nothing here is ever changed and flushed.
+   */
+  private async attachmentsOf(em: EntityManager, ids: number[]): Promise<AttachmentFile[]> {
+    if (ids.length === 0) return [];
+    const result = await em
+      .getConnection()
+      .getKnex()
+      .raw<{ rows: AttachmentRow[] }>(
+        `select id, filename, content_type, content_id, inline, content from attachment where id = any(?::int[])`,
+        [ids],
+      );
+    return result.rows.map((row) => ({
+      id: row.id,
+      filename: row.filename,
+      contentType: row.content_type,
+      contentId: row.content_id,
+      inline: row.inline,
+      content: row.content,
+    }));
+  }
+}
+
+interface AttachmentRow {
+  id: number;
+  filename: string | null;
+  content_type: string;
+  content_id: string | null;
+  inline: boolean;
+  content: Buffer;
+}
+
+interface AttachmentFile {
+  id: number;
+  filename: string | null;
+  contentType: string;
+  contentId: string | null;
+  inline: boolean;
+  content: Buffer;
 }

@@ -3,17 +3,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '@twe/config';
 import { childThreadIndex, newMessageId, notificationDrafts, replyReferences } from '@twe/domain';
 import type { ParsedInbound } from '@twe/mail';
-import {
-  EmailPurpose,
-  EmailQueue,
-  type Attachment,
-  type Ticket,
-  type TicketLog,
-  type TicketType,
-} from '@twe/persistence';
+import { EmailPurpose, EmailQueue, type Ticket, type TicketLog, type TicketType } from '@twe/persistence';
 import { APP_CONFIG } from '@twe/runtime';
 
 import { clip, dbText, WIDTH } from './db-values';
+import type { StoredAttachment } from './message-bytes.repository';
 import { ticketProcessorSettings } from './ticket-processor.settings';
 
 export interface NotificationTarget {
@@ -21,7 +15,7 @@ export interface NotificationTarget {
   ticket: Ticket;
   log: TicketLog;
   newTicket: boolean;
-  attachments: Attachment[];
+  attachments: StoredAttachment[];
 }
 
 /**

@@ -1,4 +1,3 @@
-import { LockMode } from '@mikro-orm/core';
 import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AppConfig } from '@twe/config';
@@ -16,10 +15,10 @@ import {
   parseMessage,
   parseMessageHeaders,
   ticketFiles,
+  type ParsedAttachment,
   type ParsedInbound,
 } from '@twe/mail';
 import {
-  Attachment,
   Contact,
   EmailQueue,
   InboundMessage,
@@ -35,6 +34,7 @@ import { APP_CONFIG } from '@twe/runtime';
 
 import { routesToBounceWorker } from './bounce-routing';
 import { clip, dbText, unique, WIDTH } from './db-values';
+import { MessageBytesRepository, type StoredAttachment } from './message-bytes.repository';
 import { NotificationPlanner } from './notification-planner.service';
 import { SaveTableWriter } from './save-table-writer.service';
 import { ThreadResolver } from './thread-resolver.service';
@@ -69,7 +69,10 @@ interface NewLog {
   ticket: Ticket;
   log: TicketLog;
   newTicket: boolean;
-  attachments: Attachment[];
+  /** The files to store with the log (written once the log has its id). */
+  files: ParsedAttachment[];
+  /** The stored files (set after the first flush). */
+  attachments: StoredAttachment[];
 }
 
 /** Where one copy of the message goes: a type (or the invalid bucket) and the ticket it continues. */
@@ -117,20 +120,19 @@ export class ProcessInboundMessageService {
 
   private async processInTransaction(em: EntityManager, inboundMessageId: number): Promise<InboundOutcome> {
     // FOR UPDATE: BullMQ delivers at least once (a stalled job runs again elsewhere); the second
-    // worker waits here and then finds the row processed.
-    const inbound = await em.findOne(InboundMessage, inboundMessageId, {
-      lockMode: LockMode.PESSIMISTIC_WRITE,
-      populate: ['raw'],
-    });
-    if (inbound === null) return outcome('missing');
+    // worker waits here and then finds the row processed. The bytes are read beside the entity, not
+    // into it (docs/decisions/0050).
+    const locked = await new MessageBytesRepository(em).lockWithRaw(inboundMessageId);
+    if (locked === null) return outcome('missing');
+    const { inbound, raw } = locked;
     if (inbound.state !== InboundState.Captured) return outcome('skipped');
 
-    const raw = inbound.raw;
     if (inbound.truncated) {
       const limit = this.config.FETCH_MAX_MESSAGE_BYTES;
       return this.errorTicket(
         em,
         inbound,
+        raw,
         `Message is ${inbound.size} bytes; over the ${limit}-byte limit. The first ${raw.length} bytes are kept.`,
       );
     }
@@ -138,7 +140,7 @@ export class ProcessInboundMessageService {
     try {
       parsed = await parseMessage(raw);
     } catch (error) {
-      if (error instanceof MessageParseError) return this.errorTicket(em, inbound, error.message);
+      if (error instanceof MessageParseError) return this.errorTicket(em, inbound, raw, error.message);
       throw error;
     }
     return this.ticketsFor(em, inbound, parsed);
@@ -210,8 +212,10 @@ export class ProcessInboundMessageService {
       return outcome('duplicate');
     }
 
-    // Ids are needed for the subject tag and the save table.
+    // Ids are needed for the subject tag, the save table and the attachment rows.
     await em.flush();
+    const bytes = new MessageBytesRepository(em);
+    for (const entry of created) entry.attachments = await bytes.insertAttachments(entry.log.id, entry.files);
     for (const entry of created) {
       if (entry.type !== null && entry.newTicket && entry.type.saveTable !== null) {
         await this.saveTable.write(em, entry.type, entry.ticket, {
@@ -348,22 +352,9 @@ export class ProcessInboundMessageService {
       const adminAddress = normalizeAddress(type.adminEmail);
       log.receiverContact = adminAddress ? await em.findOne(Contact, { email: adminAddress }) : null;
     }
-    // A winmail.dat is stored followed by the files unpacked from it (docs/decisions/0025).
-    const attachments = ticketFiles(parsed).map((file) => {
-      const attachment = new Attachment({
-        ticketLog: log,
-        filename: file.filename === null ? null : clip(dbText(file.filename), WIDTH.filename),
-        contentType: clip(dbText(file.contentType), WIDTH.contentType),
-        size: file.size,
-        sha256: file.sha256,
-        content: file.content,
-      });
-      attachment.contentId = file.contentId === null ? null : clip(dbText(file.contentId), WIDTH.contentId);
-      attachment.inline = file.inline;
-      em.persist(attachment);
-      return attachment;
-    });
-    return { type, ticket, log, newTicket, attachments };
+    // A winmail.dat is stored followed by the files unpacked from it (docs/decisions/0025). The rows
+    // are written with bound parameters after the flush that gives the log its id (decision 0050).
+    return { type, ticket, log, newTicket, files: ticketFiles(parsed), attachments: [] };
   }
 
   /**
@@ -434,10 +425,11 @@ export class ProcessInboundMessageService {
   private async errorTicket(
     em: EntityManager,
     inbound: InboundMessage,
+    raw: Buffer,
     reason: string,
   ): Promise<InboundOutcome> {
     // The headers alone often still say who wrote and about what; staff see it on the error ticket.
-    const headers = await parseMessageHeaders(inbound.raw);
+    const headers = await parseMessageHeaders(raw);
     const ticket = new Ticket({
       type: null,
       kind: TicketKind.Error,
@@ -467,14 +459,15 @@ export class ProcessInboundMessageService {
   /**
    * Race-safe find-or-create: two messages from a new sender processed at once both INSERT; the
    * unique index makes the second wait for the first and then do nothing, and both read the row.
+   * A row this insert created comes back with it (one round trip less: decision 0050); only after
+   * a conflict is the existing row read, by a new statement that sees the other's commit.
    */
   private async findOrCreateContact(em: EntityManager, email: string, name: string | null): Promise<Contact> {
-    await em
-      .createQueryBuilder(Contact)
-      .insert({ email, name: name ? clip(dbText(name), WIDTH.name) : null, createdAt: new Date() })
-      .onConflict('email')
-      .ignore()
-      .execute();
+    const [inserted] = await em.execute<Array<Record<string, unknown>>>(
+      'insert into "contact" ("email", "name", "created_at") values (?, ?, ?) on conflict ("email") do nothing returning *',
+      [email, name ? clip(dbText(name), WIDTH.name) : null, new Date()],
+    );
+    if (inserted !== undefined) return em.map(Contact, inserted);
     return em.findOneOrFail(Contact, { email });
   }
 
