@@ -158,20 +158,10 @@ export class ProcessInboundMessageService {
     const candidates = allTypes.filter(
       (type) => type.active && (inbound.mailbox === null || type.mailbox.id === inbound.mailbox.id),
     );
-    const matched = matchTicketTypes(
-      { to: parsed.to, cc: parsed.cc, envelope: parsed.envelopeRecipients },
-      candidates,
-    );
+    const recipients = { to: parsed.to, cc: parsed.cc, envelope: parsed.envelopeRecipients };
+    const matched = matchTicketTypes(recipients, candidates);
     // Bounces are the bounce-worker's (issue 5): no contact, ticket or notification from them here.
-    if (
-      routesToBounceWorker(
-        { to: parsed.to, cc: parsed.cc, envelope: parsed.envelopeRecipients },
-        matched,
-        allTypes,
-      )
-    ) {
-      return outcome('bounce');
-    }
+    if (routesToBounceWorker(recipients, matched, allTypes)) return outcome('bounce');
 
     const sender = normalizeAddress(parsed.fromAddress);
     const contact =
