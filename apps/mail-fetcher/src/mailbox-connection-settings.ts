@@ -1,5 +1,12 @@
 import type { SecretCipher } from '@twe/config';
-import type { MailboxAccessToken, MailboxAuth, MailboxConnectionSettings, MailProtocol } from '@twe/mail';
+import type {
+  ImapTimeouts,
+  MailboxAccessToken,
+  MailboxAuth,
+  MailboxConnectionSettings,
+  MailProtocol,
+  Pop3Timeouts,
+} from '@twe/mail';
 import { MailboxKind, type Mailbox } from '@twe/persistence';
 
 /** A mailbox whose settings are incomplete (no password, not connected). Permanent until staff act. */
@@ -78,4 +85,14 @@ export async function connectionSettingsWithCredentials(
   const settings = connectionSettingsFor(mailbox, cipher, { accessToken });
   // The account that signed in at the provider, which may differ in case or alias from the stored one.
   return { ...settings, auth: { kind: 'oauth2', user, accessToken } };
+}
+
+/** The given limits, in the shape of the mailbox's protocol (a fetch and a connection test differ). */
+export function withTimeouts(
+  settings: MailboxConnectionSettings,
+  timeouts: { imap: ImapTimeouts; pop3: Pop3Timeouts },
+): MailboxConnectionSettings {
+  return settings.protocol === 'imap'
+    ? { ...settings, timeouts: timeouts.imap }
+    : { ...settings, timeouts: timeouts.pop3 };
 }

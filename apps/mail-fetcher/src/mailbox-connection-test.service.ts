@@ -7,7 +7,6 @@ import {
   secretsOfAuth,
   verifyMailboxConnection,
   type ImapTimeouts,
-  type MailboxConnectionSettings,
   type Pop3Timeouts,
   MicrosoftOAuthTokenService,
   OAuthConfigurationError,
@@ -18,7 +17,11 @@ import { Mailbox } from '@twe/persistence';
 import type { MailboxTestConnectionReply } from '@twe/queues';
 import { APP_CONFIG } from '@twe/runtime';
 
-import { connectionSettingsWithCredentials, MailboxNotFetchableError } from './mailbox-connection-settings';
+import {
+  connectionSettingsWithCredentials,
+  MailboxNotFetchableError,
+  withTimeouts,
+} from './mailbox-connection-settings';
 
 /**
  * Staff wait for this answer in the gateway: tighter than a fetch's timeouts, so that a dead server is
@@ -41,12 +44,6 @@ export function connectionTestTimeouts(budgetMs: number): ImapTimeouts {
 export function pop3ConnectionTestTimeouts(budgetMs: number): Pop3Timeouts {
   const quarter = Math.floor(budgetMs / 4);
   return { connectMs: quarter, greetingMs: quarter, authMs: quarter, commandMs: quarter, messageMs: quarter };
-}
-
-function withTestTimeouts(settings: MailboxConnectionSettings, budgetMs: number): MailboxConnectionSettings {
-  return settings.protocol === 'imap'
-    ? { ...settings, timeouts: connectionTestTimeouts(budgetMs) }
-    : { ...settings, timeouts: pop3ConnectionTestTimeouts(budgetMs) };
 }
 
 /**
@@ -88,7 +85,10 @@ export class MailboxConnectionTestService {
       secrets = secretsOfAuth(settings.auth);
       protocol = settings.protocol;
       const check = await verifyMailboxConnection(
-        withTestTimeouts(settings, this.config.MAILBOX_TEST_TIMEOUT_MS),
+        withTimeouts(settings, {
+          imap: connectionTestTimeouts(this.config.MAILBOX_TEST_TIMEOUT_MS),
+          pop3: pop3ConnectionTestTimeouts(this.config.MAILBOX_TEST_TIMEOUT_MS),
+        }),
       );
       const holds =
         check.protocol === 'imap'

@@ -27,7 +27,11 @@ import { fetchImapTimeouts, pop3TimeoutsFrom } from './fetch-worker.options';
 import { InboundCaptureRepository } from './inbound-capture.repository';
 import { MailboxFetchLock } from './mailbox-fetch-lock';
 import { MailboxHealthRepository } from './mailbox-health.repository';
-import { connectionSettingsWithCredentials, MailboxNotFetchableError } from './mailbox-connection-settings';
+import {
+  connectionSettingsWithCredentials,
+  MailboxNotFetchableError,
+  withTimeouts,
+} from './mailbox-connection-settings';
 
 export type FetchOutcome =
   | { status: 'skipped'; reason: string }
@@ -111,9 +115,10 @@ export class MailboxFetchService {
     if (this.stopping.signal.aborted) stop.abort();
     try {
       failuresBefore = (await health.markStarted(mailboxId)).consecutiveFailures;
-      const settings = withFetchTimeouts(
+      const imapTimeouts = fetchImapTimeouts(this.config);
+      const settings = withTimeouts(
         await connectionSettingsWithCredentials(mailbox, this.cipher, this.oauthTokens),
-        this.config,
+        { imap: imapTimeouts, pop3: pop3TimeoutsFrom(imapTimeouts) },
       );
       secrets = secretsOfAuth(settings.auth);
       const captures = new InboundCaptureRepository(lock.client);
@@ -241,15 +246,4 @@ function describe(error: unknown): string {
     return error.message;
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
-}
-
-/** The configured FETCH_*_TIMEOUT_MS limits, in the shape of the mailbox's protocol. */
-function withFetchTimeouts(
-  settings: MailboxConnectionSettings,
-  config: AppConfig,
-): MailboxConnectionSettings {
-  const timeouts = fetchImapTimeouts(config);
-  return settings.protocol === 'imap'
-    ? { ...settings, timeouts }
-    : { ...settings, timeouts: pop3TimeoutsFrom(timeouts) };
 }
