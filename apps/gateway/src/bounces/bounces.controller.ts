@@ -11,7 +11,7 @@ import {
 } from '@nestjs/swagger';
 
 import { errorResponseRef, validationErrorResponseRef } from '../common/api-errors';
-import { ParseIdPipe } from '../common/id-param.pipe';
+import { idPathParam, ParseIdPipe } from '../common/id-param.pipe';
 import { ZodValidationPipe } from '../common/zod-validation.pipe';
 import {
   bounceListQueryDocs,
@@ -30,8 +30,6 @@ import {
   type ResolveBouncesResultDto,
 } from './bounce.schemas';
 import { BouncesService } from './bounces.service';
-
-const idParam = { name: 'id', schema: { type: 'integer' as const, minimum: 1 } };
 
 function ApiQueries(docs: typeof bounceListQueryDocs): MethodDecorator {
   return (target, key, descriptor) => {
@@ -80,7 +78,7 @@ export class BouncesController {
 
   @Get(':id')
   @ApiOperation({ summary: 'A bounce with its contacts and the outbound email it answers' })
-  @ApiParam(idParam)
+  @ApiParam(idPathParam)
   @ApiOkResponse({ schema: bounceRefs.detail })
   @ApiNotFoundResponse({ schema: errorResponseRef })
   get(@Param('id', new ParseIdPipe('Bounce')) id: number): Promise<BounceDetailDto> {
@@ -90,7 +88,7 @@ export class BouncesController {
   @Post(':id/resolve')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Resolve one bounce (idempotent: a resolved bounce keeps its first resolution)' })
-  @ApiParam(idParam)
+  @ApiParam(idPathParam)
   @ApiBody({ schema: bounceRefs.resolveOne, required: false })
   @ApiOkResponse({ schema: bounceRefs.detail })
   @ApiNotFoundResponse({ schema: errorResponseRef })
@@ -116,7 +114,7 @@ export class ContactBouncesController {
     summary: "A contact's bounces tab",
     description: "Every bounce of the contact's address, resolved or not by default, newest first.",
   })
-  @ApiParam(idParam)
+  @ApiParam(idPathParam)
   @ApiQueries(contactBounceQueryDocs)
   @ApiOkResponse({ schema: bounceRefs.page })
   @ApiNotFoundResponse({ schema: errorResponseRef })

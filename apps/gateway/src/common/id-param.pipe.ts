@@ -19,3 +19,6 @@ export class ParseIdPipe implements PipeTransform<string, number> {
     return id;
   }
 }
+
+/** The OpenAPI description of an `:id` path parameter read by `ParseIdPipe`. */
+export const idPathParam = { name: 'id', schema: { type: 'integer' as const, minimum: 1 } };

@@ -25,7 +25,7 @@ import type { AppConfig } from '@twe/config';
 import { APP_CONFIG, RpcClient, RpcTimeoutError } from '@twe/runtime';
 
 import { errorResponseRef, notFound } from '../common/api-errors';
-import { ParseIdPipe } from '../common/id-param.pipe';
+import { idPathParam, ParseIdPipe } from '../common/id-param.pipe';
 import { apiSchema } from '../common/openapi-registry';
 import { MailboxRepository } from './mailbox.repository';
 
@@ -51,7 +51,7 @@ export class MailboxConnectionTestController {
       'Connects, upgrades (STARTTLS), logs in and opens INBOX, from a mail-fetcher (where fetching runs). ' +
       'Answers 200 with `ok: false`, what failed and the server answer when the server or the settings are at fault.',
   })
-  @ApiParam({ name: 'id', schema: { type: 'integer', minimum: 1 } })
+  @ApiParam(idPathParam)
   @ApiOkResponse({ schema: testConnectionRef })
   @ApiNotFoundResponse({ schema: errorResponseRef })
   @ApiServiceUnavailableResponse({

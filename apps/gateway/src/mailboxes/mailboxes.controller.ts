@@ -27,7 +27,7 @@ import {
 
 import { errorResponseRef, validationErrorResponseRef } from '../common/api-errors';
 import { confirmQueryDoc } from '../common/delete-confirmation';
-import { ParseIdPipe } from '../common/id-param.pipe';
+import { idPathParam, ParseIdPipe } from '../common/id-param.pipe';
 import { ZodValidationPipe } from '../common/zod-validation.pipe';
 import {
   createMailboxSchema,
@@ -39,8 +39,6 @@ import {
   type UpdateMailboxInput,
 } from './mailbox.schemas';
 import { MailboxesService } from './mailboxes.service';
-
-const idParam = { name: 'id', schema: { type: 'integer' as const, minimum: 1 } };
 
 @ApiTags('Mailboxes')
 @ApiBadRequestResponse({
@@ -72,7 +70,7 @@ export class MailboxesController {
 
   @Get(':id')
   @ApiOperation({ summary: 'Mailbox details, health and which secrets are set' })
-  @ApiParam(idParam)
+  @ApiParam(idPathParam)
   @ApiOkResponse({ schema: mailboxRefs.mailbox })
   @ApiNotFoundResponse({ schema: errorResponseRef })
   get(@Param('id', new ParseIdPipe('Mailbox')) id: number): Promise<MailboxDto> {
@@ -86,7 +84,7 @@ export class MailboxesController {
       'Omitted fields keep their value. For secrets (`password`, `clientSecret`, `refreshToken`): omit to keep, ' +
       'a new value to replace, `null` to clear; an empty string is an error.',
   })
-  @ApiParam(idParam)
+  @ApiParam(idPathParam)
   @ApiBody({ schema: mailboxRefs.update })
   @ApiOkResponse({ schema: mailboxRefs.mailbox })
   @ApiNotFoundResponse({ schema: errorResponseRef })
@@ -104,7 +102,7 @@ export class MailboxesController {
     description:
       'A mailbox that ticket types use or captured messages reference cannot be deleted (409 names them).',
   })
-  @ApiParam(idParam)
+  @ApiParam(idPathParam)
   @ApiQuery(confirmQueryDoc)
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiNotFoundResponse({ schema: errorResponseRef })
@@ -119,7 +117,7 @@ export class MailboxesController {
   @Post(':id/fetch-now')
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiOperation({ summary: 'Run the Email Processing Task for this mailbox now' })
-  @ApiParam(idParam)
+  @ApiParam(idPathParam)
   @ApiAcceptedResponse({ schema: mailboxRefs.fetchNow })
   @ApiNotFoundResponse({ schema: errorResponseRef })
   fetchNow(@Param('id', new ParseIdPipe('Mailbox')) id: number): Promise<FetchNowDto> {

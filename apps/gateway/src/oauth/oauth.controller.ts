@@ -11,7 +11,7 @@ import {
 } from '@nestjs/swagger';
 
 import { errorResponseRef } from '../common/api-errors';
-import { ParseIdPipe } from '../common/id-param.pipe';
+import { idPathParam, ParseIdPipe } from '../common/id-param.pipe';
 import { ZodValidationPipe } from '../common/zod-validation.pipe';
 import { OAuthConnectService } from './oauth-connect.service';
 import {
@@ -34,7 +34,7 @@ export class OAuthController {
       "Built from the mailbox's tenant, client id and redirect URL, with the IMAP and POP scopes and a signed, " +
       'expiring state. Open it in a browser; the provider redirects to the callback below.',
   })
-  @ApiParam({ name: 'id', schema: { type: 'integer', minimum: 1 } })
+  @ApiParam(idPathParam)
   @ApiOkResponse({ schema: oauthRefs.authorizeUrl })
   @ApiBadRequestResponse({
     description: 'Not an OAuth mailbox, or settings missing',

@@ -26,7 +26,7 @@ import {
 
 import { errorResponseRef, validationErrorResponseRef } from '../common/api-errors';
 import { confirmQueryDoc } from '../common/delete-confirmation';
-import { ParseIdPipe } from '../common/id-param.pipe';
+import { idPathParam, ParseIdPipe } from '../common/id-param.pipe';
 import { ZodValidationPipe } from '../common/zod-validation.pipe';
 import {
   createTicketTypeSchema,
@@ -37,8 +37,6 @@ import {
   type UpdateTicketTypeInput,
 } from './ticket-type.schemas';
 import { TicketTypesService } from './ticket-types.service';
-
-const idParam = { name: 'id', schema: { type: 'integer' as const, minimum: 1 } };
 
 @ApiTags('Ticket types')
 @ApiBadRequestResponse({
@@ -73,7 +71,7 @@ export class TicketTypesController {
 
   @Get(':id')
   @ApiOperation({ summary: 'Ticket type details' })
-  @ApiParam(idParam)
+  @ApiParam(idPathParam)
   @ApiOkResponse({ schema: ticketTypeRefs.ticketType })
   @ApiNotFoundResponse({ schema: errorResponseRef })
   get(@Param('id', new ParseIdPipe('Ticket type')) id: number): Promise<TicketTypeDto> {
@@ -85,7 +83,7 @@ export class TicketTypesController {
     summary: 'Edit a ticket type',
     description: 'Omitted fields keep their value; `null` clears an optional field.',
   })
-  @ApiParam(idParam)
+  @ApiParam(idPathParam)
   @ApiBody({ schema: ticketTypeRefs.update })
   @ApiOkResponse({ schema: ticketTypeRefs.ticketType })
   @ApiNotFoundResponse({ schema: errorResponseRef })
@@ -102,7 +100,7 @@ export class TicketTypesController {
     summary: 'Delete a ticket type (needs ?confirm=true)',
     description: 'A type with tickets cannot be deleted (409 with the count); deactivate it instead.',
   })
-  @ApiParam(idParam)
+  @ApiParam(idPathParam)
   @ApiQuery(confirmQueryDoc)
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiNotFoundResponse({ schema: errorResponseRef })

@@ -12,7 +12,7 @@ import {
 } from '@nestjs/swagger';
 
 import { errorResponseRef, validationErrorResponseRef } from '../common/api-errors';
-import { ParseIdPipe } from '../common/id-param.pipe';
+import { idPathParam, ParseIdPipe } from '../common/id-param.pipe';
 import { ZodValidationPipe } from '../common/zod-validation.pipe';
 import {
   listTicketsQuerySchema,
@@ -56,7 +56,7 @@ export class TicketsController {
 
   @Get(':id')
   @ApiOperation({ summary: 'A ticket with its logs and attachment metadata' })
-  @ApiParam({ name: 'id', schema: { type: 'integer', minimum: 1 } })
+  @ApiParam(idPathParam)
   @ApiOkResponse({ schema: ticketRefs.detail })
   @ApiNotFoundResponse({ schema: errorResponseRef })
   get(@Param('id', new ParseIdPipe('Ticket')) id: number): Promise<TicketDetailDto> {
@@ -68,7 +68,7 @@ export class TicketsController {
   @ApiOperation({
     summary: 'Give an invalid ticket its ticket type; its notification is queued then',
   })
-  @ApiParam({ name: 'id', schema: { type: 'integer', minimum: 1 } })
+  @ApiParam(idPathParam)
   @ApiBody({ schema: reassignRefs.body })
   @ApiOkResponse({ schema: reassignRefs.result })
   @ApiBadRequestResponse({ schema: validationErrorResponseRef })
