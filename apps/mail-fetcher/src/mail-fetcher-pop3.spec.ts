@@ -7,9 +7,9 @@ import {
   dropIntoMaildir,
   readMailFixture,
   startDovecot,
-  startTcpProxy,
+  startFaultProxy,
   type DovecotServer,
-  type TcpProxy,
+  type FaultProxy,
 } from '@twe/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -33,13 +33,13 @@ const users = dovecotUsers(8, (i) => `pop${i}@example.test`);
 let nextUser = 0;
 
 let dovecot: DovecotServer;
-let proxy: TcpProxy;
+let proxy: FaultProxy;
 let harness: FetcherHarness;
 let connectionTest: MailboxConnectionTestService;
 
 beforeAll(async () => {
   dovecot = await startDovecot({ users });
-  proxy = await startTcpProxy({ host: dovecot.host, port: dovecot.pop3Port });
+  proxy = await startFaultProxy({ host: dovecot.host, port: dovecot.pop3Port });
   harness = await startFetcherHarness({
     env: { FETCH_BATCH_SIZE: '2', MAILBOX_TEST_TIMEOUT_MS: '5000' },
   });
@@ -50,7 +50,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await harness?.close();
-  await proxy?.stop();
+  await proxy?.close();
   await dovecot?.stop();
 });
 

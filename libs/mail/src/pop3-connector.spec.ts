@@ -8,7 +8,7 @@ import {
   generateMessages,
   readMailFixture,
   startDovecot,
-  startTcpProxy,
+  startFaultProxy,
   type DovecotServer,
 } from '@twe/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -701,7 +701,7 @@ describe('fetchAndCapturePop3', () => {
     const settings = newMailbox('none');
     const fixtures = FIXTURES.slice(0, 4).map((name) => readMailFixture(name));
     await append(settings, fixtures);
-    const proxy = await startTcpProxy({ host: dovecot.host, port: dovecot.pop3Port });
+    const proxy = await startFaultProxy({ host: dovecot.host, port: dovecot.pop3Port });
     try {
       proxy.cutWhenClientSends = /^QUIT/m;
       const viaProxy = { ...settings, port: proxy.port };
@@ -747,7 +747,7 @@ describe('fetchAndCapturePop3', () => {
       expect([...stored.values()]).toEqual(fixtures);
       expect(await countOnServer(settings)).toBe(0);
     } finally {
-      await proxy.stop();
+      await proxy.close();
     }
   });
 
@@ -757,7 +757,7 @@ describe('fetchAndCapturePop3', () => {
       (m) => m.raw,
     );
     await append(settings, messages);
-    const proxy = await startTcpProxy({ host: dovecot.host, port: dovecot.pop3Port });
+    const proxy = await startFaultProxy({ host: dovecot.host, port: dovecot.pop3Port });
     try {
       const viaProxy = { ...settings, port: proxy.port };
       const stored = new Map<string, Buffer>();
@@ -799,7 +799,7 @@ describe('fetchAndCapturePop3', () => {
       );
       expect(await countOnServer(settings)).toBe(0);
     } finally {
-      await proxy.stop();
+      await proxy.close();
     }
   });
 

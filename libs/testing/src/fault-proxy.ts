@@ -1,9 +1,10 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 
 /**
- * A TCP proxy between a mail client and a real server that injects the faults a test asks for, once
- * each: cut a connection after N bytes from the server (a dropped connection in the middle of a
- * fetch), or blank the body literal of one `BODY[] {n}` answer (a server that returns an empty body).
+ * A TCP proxy between a mail client and a real server that injects the faults a test asks for: cut a
+ * connection after N bytes from the server (a dropped connection in the middle of a fetch), cut it
+ * when the client sends a matching command (e.g. `/^QUIT/m`: a POP3 session dropped right before it
+ * commits), or blank the body literal of one `BODY[] {n}` answer (a server that returns an empty body).
  * Plain-text protocols only: it cannot see inside TLS, so mailboxes behind it use security `none`.
  */
 export interface FaultProxy {
@@ -13,9 +14,14 @@ export interface FaultProxy {
   cutNextConnectionAfter(bytes: number): void;
   /** The `nth` (1-based) IMAP `BODY[] {n}` literal from now on is sent as `{0}` and its bytes dropped. */
   blankBodyLiteral(nth: number): void;
+  /**
+   * While set, a client chunk whose text matches is not forwarded: both sockets are destroyed instead,
+   * as a network failure would.
+   */
+  cutWhenClientSends: RegExp | null;
   /** Connections accepted so far. */
   readonly connections: number;
-  /** Connections cut by `cutNextConnectionAfter`. */
+  /** Connections cut by `cutNextConnectionAfter` or `cutWhenClientSends`. */
   readonly cuts: number;
   /** Literals blanked by `blankBodyLiteral`. */
   readonly blanked: number;
@@ -109,7 +115,15 @@ export async function startFaultProxy(target: { host: string; port: number }): P
       forwarded += data.length;
       client.write(data);
     });
-    client.on('data', (chunk: Buffer) => upstream.write(chunk));
+    client.on('data', (chunk: Buffer) => {
+      if (proxy.cutWhenClientSends?.test(chunk.toString('latin1'))) {
+        stats.cuts++;
+        client.destroy();
+        upstream.destroy();
+        return;
+      }
+      upstream.write(chunk);
+    });
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
   });
@@ -117,12 +131,13 @@ export async function startFaultProxy(target: { host: string; port: number }): P
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('expected a TCP address');
 
-  return {
+  const proxy: FaultProxy = {
     host: '127.0.0.1',
     port: address.port,
     cutNextConnectionAfter(bytes) {
       cutAfter = bytes;
     },
+    cutWhenClientSends: null,
     blankBodyLiteral(nth) {
       blankAt = nth;
       bodiesSeen = 0;
@@ -141,4 +156,5 @@ export async function startFaultProxy(target: { host: string; port: number }): P
       return new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+  return proxy;
 }

@@ -26,8 +26,6 @@ export { buildAutoReply, buildDeliveryStatusNotification } from './bounce-messag
 export type { AutoReplyOptions, DsnOptions } from './bounce-messages';
 export { startFaultProxy } from './fault-proxy';
 export type { FaultProxy } from './fault-proxy';
-export { startTcpProxy } from './tcp-proxy';
-export type { TcpProxy } from './tcp-proxy';
 export { dropIntoMaildir } from './maildir';
 export { composeMail } from './compose-mail';
 export type { ComposeOptions } from './compose-mail';
