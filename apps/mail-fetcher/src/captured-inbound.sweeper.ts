@@ -3,6 +3,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { InboundMessage, InboundState } from '@twe/persistence';
 import { enqueueInboundProcessBulk, QueueName } from '@twe/queues';
+import { PeriodicPass } from '@twe/runtime';
 import type { Queue } from 'bullmq';
 
 const SWEEP_EVERY_MS = 30_000;
@@ -20,8 +21,7 @@ const MAX_PER_SWEEP = 20_000;
 @Injectable()
 export class CapturedInboundSweeper implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(CapturedInboundSweeper.name);
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<number> | null = null;
+  private readonly periodic = new PeriodicPass();
 
   constructor(
     private readonly orm: MikroORM,
@@ -30,17 +30,16 @@ export class CapturedInboundSweeper implements OnApplicationBootstrap, OnModuleD
 
   onApplicationBootstrap(): void {
     void this.sweepAndLog();
-    this.timer = setInterval(() => void this.sweepAndLog(), SWEEP_EVERY_MS);
+    this.periodic.every(SWEEP_EVERY_MS, () => void this.sweepAndLog());
   }
 
-  onModuleDestroy(): void {
-    clearInterval(this.timer);
+  onModuleDestroy(): Promise<void> {
+    return this.periodic.stop();
   }
 
   /** One pass; returns how many rows were (re-)enqueued. Concurrent callers share the pass in progress. */
   sweep(): Promise<number> {
-    this.running ??= this.sweepOnce().finally(() => (this.running = null));
-    return this.running;
+    return this.periodic.run(() => this.sweepOnce());
   }
 
   private async sweepAndLog(): Promise<void> {

@@ -3,6 +3,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { EmailStatus } from '@twe/persistence';
 import { QueueName } from '@twe/queues';
+import { PeriodicPass } from '@twe/runtime';
 import type { Queue } from 'bullmq';
 
 import { mailSenderSettings } from './mail-sender.settings';
@@ -21,8 +22,7 @@ import { requeueOutboundUnlessLive } from '@twe/queues';
 @Injectable()
 export class StuckSendingSweeper implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(StuckSendingSweeper.name);
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<number> | undefined;
+  private readonly periodic = new PeriodicPass();
 
   constructor(
     private readonly orm: MikroORM,
@@ -30,26 +30,21 @@ export class StuckSendingSweeper implements OnApplicationBootstrap, OnModuleDest
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.sweepOnce(), mailSenderSettings.stuckSweepIntervalMs);
-    this.timer.unref();
+    this.periodic.every(mailSenderSettings.stuckSweepIntervalMs, () => void this.sweepOnce());
   }
 
-  async onModuleDestroy(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running?.catch(() => undefined);
+  onModuleDestroy(): Promise<void> {
+    return this.periodic.stop();
   }
 
   /** One sweep (also called by tests); concurrent calls share the run in progress. */
   sweepOnce(): Promise<number> {
-    this.running ??= this.sweep()
-      .catch((error: unknown) => {
+    return this.periodic.run(() =>
+      this.sweep().catch((error: unknown) => {
         this.logger.warn({ err: error }, 'Stuck-sending sweep failed; trying again at the next interval');
         return 0;
-      })
-      .finally(() => {
-        this.running = undefined;
-      });
-    return this.running;
+      }),
+    );
   }
 
   private async sweep(): Promise<number> {

@@ -3,6 +3,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { EmailQueue, EmailStatus } from '@twe/persistence';
 import { QueueName } from '@twe/queues';
+import { PeriodicPass } from '@twe/runtime';
 import type { Queue } from 'bullmq';
 
 import { requeueOutboundUnlessLive } from '@twe/queues';
@@ -17,8 +18,7 @@ import { ticketProcessorSettings } from './ticket-processor.settings';
 @Injectable()
 export class OutboundRequeueSweeper implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(OutboundRequeueSweeper.name);
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<number> | undefined;
+  private readonly periodic = new PeriodicPass();
 
   constructor(
     private readonly orm: MikroORM,
@@ -26,26 +26,21 @@ export class OutboundRequeueSweeper implements OnApplicationBootstrap, OnModuleD
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.sweepOnce(), ticketProcessorSettings.outboundSweepIntervalMs);
-    this.timer.unref();
+    this.periodic.every(ticketProcessorSettings.outboundSweepIntervalMs, () => void this.sweepOnce());
   }
 
-  async onModuleDestroy(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running?.catch(() => undefined);
+  onModuleDestroy(): Promise<void> {
+    return this.periodic.stop();
   }
 
   /** One sweep (also called by tests); concurrent calls share the run in progress. */
   sweepOnce(now = new Date()): Promise<number> {
-    this.running ??= this.sweep(now)
-      .catch((error: unknown) => {
+    return this.periodic.run(() =>
+      this.sweep(now).catch((error: unknown) => {
         this.logger.warn({ err: error }, 'Outbound sweep failed; trying again at the next interval');
         return 0;
-      })
-      .finally(() => {
-        this.running = undefined;
-      });
-    return this.running;
+      }),
+    );
   }
 
   private async sweep(now: Date): Promise<number> {

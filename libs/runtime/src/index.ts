@@ -5,3 +5,4 @@ export * from './logger.module';
 export * from './observability.module';
 export * from './queues.module';
 export * from './rpc-transport';
+export { PeriodicPass } from './periodic-pass';
