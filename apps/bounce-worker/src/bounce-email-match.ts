@@ -1,4 +1,4 @@
-import { findQuotedEmailQueueId, findVerpAddress } from '@twe/domain';
+import { angleMessageId, findQuotedEmailQueueId, findVerpAddress } from '@twe/domain';
 import { BounceEmailMatch } from '@twe/persistence';
 
 /** Ways a bounce can name the email it answers, most exact first (docs/decisions/0047). */
@@ -46,10 +46,4 @@ export function orderedClues(
     ordered.push({ by: BounceEmailMatch.Header, emailQueueId: clues.quotedEmailQueueId });
   }
   return ordered;
-}
-
-/** Parsers give Message-IDs with or without angle brackets; email_queue stores `<id@domain>`. */
-export function angleMessageId(value: string | null): string | null {
-  const bare = value?.trim().replace(/^<|>$/gu, '').trim() ?? '';
-  return bare === '' || /[\s<>]/u.test(bare) ? null : `<${bare}>`;
 }

@@ -1,7 +1,14 @@
 import { LockMode } from '@mikro-orm/core';
 import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { Injectable, Logger } from '@nestjs/common';
-import { addressDomain, BounceKind, normalizeAddress, parseBounce, type BounceVerdict } from '@twe/domain';
+import {
+  addressDomain,
+  angleMessageId,
+  BounceKind,
+  normalizeAddress,
+  parseBounce,
+  type BounceVerdict,
+} from '@twe/domain';
 import { parseMessage, type ParsedInbound } from '@twe/mail';
 import {
   BounceRecordKind,
@@ -16,7 +23,7 @@ import {
   type NewBounceRecord,
 } from '@twe/persistence';
 
-import { angleMessageId, emailRowClues, orderedClues } from './bounce-email-match';
+import { emailRowClues, orderedClues } from './bounce-email-match';
 
 export interface BounceOutcome {
   /** The verdict kind, or `missing` (no such row) / `skipped` (already handled). */

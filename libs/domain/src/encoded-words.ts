@@ -9,14 +9,30 @@
  * leaves that word as it was: the caller sees the original text, never an exception.
  */
 export function decodeEncodedWords(value: string): string {
+  return decodeWords(value, false) ?? value;
+}
+
+/**
+ * The strict form, for header values read as latin1 byte strings (one char = one byte, as in the
+ * bounce MIME walker): a char inside a Q word is its own byte, decoding is fatal, and the result is
+ * null when any encoded word cannot be decoded (unknown charset, broken base64, invalid bytes).
+ */
+export function decodeEncodedWordsStrict(latin1Value: string): string | null {
+  return decodeWords(latin1Value, true);
+}
+
+function decodeWords(value: string, strict: boolean): string | null {
   if (!value.includes('=?')) return value;
+  let failed = false;
   let result = '';
   let pending: { charset: string; bytes: number[]; raw: string } | null = null;
   let lastEnd = 0;
 
   const flush = (): void => {
     if (pending === null) return;
-    result += decodeBytes(pending.charset, pending.bytes) ?? pending.raw;
+    const text = decodeBytes(pending.charset, pending.bytes, strict);
+    if (text === null) failed = true;
+    result += text ?? pending.raw;
     pending = null;
   };
 
@@ -26,7 +42,8 @@ export function decodeEncodedWords(value: string): string {
     const between = value.slice(lastEnd, start);
     // RFC 2231 allows `charset*language`; only the charset matters here.
     const charset = charsetWithLanguage.split('*')[0].toLowerCase();
-    const bytes = encoding.toUpperCase() === 'B' ? base64Bytes(text) : qBytes(text);
+    const bytes = encoding.toUpperCase() === 'B' ? base64Bytes(text) : qBytes(text, strict);
+    if (bytes === null) failed = true;
     const adjacent = pending !== null && /^[ \t\r\n]*$/.test(between);
     if (adjacent && bytes !== null && pending!.charset === charset) {
       pending!.bytes.push(...bytes);
@@ -40,6 +57,7 @@ export function decodeEncodedWords(value: string): string {
     lastEnd = start + raw.length;
   }
   flush();
+  if (strict && failed) return null;
   return result + value.slice(lastEnd);
 }
 
@@ -51,7 +69,8 @@ function base64Bytes(text: string): Uint8Array | null {
   return Buffer.from(clean, 'base64');
 }
 
-function qBytes(text: string): number[] {
+/** `latin1`: each char is one byte (latin1 byte strings); otherwise a char is its UTF-8 bytes. */
+function qBytes(text: string, latin1: boolean): number[] {
   const bytes: number[] = [];
   for (let i = 0; i < text.length; i++) {
     const char = text[i];
@@ -59,16 +78,17 @@ function qBytes(text: string): number[] {
     else if (char === '=' && /^[0-9A-Fa-f]{2}$/.test(text.slice(i + 1, i + 3))) {
       bytes.push(parseInt(text.slice(i + 1, i + 3), 16));
       i += 2;
-    } else bytes.push(...Buffer.from(char, 'utf8'));
+    } else bytes.push(...Buffer.from(char, latin1 ? 'latin1' : 'utf8'));
   }
   return bytes;
 }
 
-function decodeBytes(charset: string, bytes: number[]): string | null {
+function decodeBytes(charset: string, bytes: number[], fatal: boolean): string | null {
   try {
-    return new TextDecoder(charset === 'utf8' ? 'utf-8' : charset).decode(Uint8Array.from(bytes));
+    return new TextDecoder(charset === 'utf8' ? 'utf-8' : charset, { fatal }).decode(Uint8Array.from(bytes));
   } catch {
-    // TextDecoder throws a RangeError for a label it does not know.
+    // TextDecoder throws a RangeError for a label it does not know (and, when fatal, a TypeError
+    // for bytes that are not valid in the charset).
     return null;
   }
 }

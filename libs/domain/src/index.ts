@@ -25,6 +25,7 @@ export { classifyReason } from './bounce/reason-classifier';
 export type { ReasonEvidence } from './bounce/reason-classifier';
 export { isHardBounce } from './bounce/hard-bounce';
 export { decodeEncodedWords } from './encoded-words';
+export { angleMessageId, bareMessageId } from './message-id';
 export type { LoopGuardContext, LoopGuardMessage, LoopGuardVerdict, MachineMailKind } from './loop-guard';
 export { detectLoopRisk, LOOP_HEADER } from './loop-guard';
 export type { NotificationContent, NotificationDraft, NotifiedType } from './notification-email';

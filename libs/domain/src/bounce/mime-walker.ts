@@ -5,6 +5,8 @@
  * synchronous function, so this reader works on a latin1 ("binary") string where one char = one byte.
  */
 
+import { decodeEncodedWordsStrict } from '../encoded-words';
+
 export interface HeaderField {
   /** Lower-cased field name. */
   name: string;
@@ -101,27 +103,13 @@ export function decodeText(bytes: string, charset?: string | null): string {
   }
 }
 
-/** RFC 2047 encoded words -> text; null when an encoded word cannot be decoded in its charset. */
+/**
+ * RFC 2047 encoded words -> text (see `decodeEncodedWordsStrict`); null when an encoded word cannot
+ * be decoded. A value with no encoded words but raw 8-bit bytes is read as UTF-8 (else latin1).
+ */
 export function decodeHeaderWords(value: string): string | null {
-  let failed = false;
-  const joined = value.replace(/(=\?[^?]+\?[BbQq]\?[^?]*\?=)\s+(?==\?)/g, '$1');
-  const decoded = joined.replace(
-    /=\?([^?*]+)(?:\*[^?]*)?\?([BbQq])\?([^?]*)\?=/g,
-    (_, charset: string, enc: string, text: string) => {
-      const bytes =
-        enc.toUpperCase() === 'B'
-          ? Buffer.from(text, 'base64').toString('latin1')
-          : decodeQuotedPrintable(text.replace(/_/g, ' '));
-      try {
-        return new TextDecoder(charset.toLowerCase(), { fatal: true }).decode(Buffer.from(bytes, 'latin1'));
-      } catch {
-        failed = true;
-        return '';
-      }
-    },
-  );
-  if (failed) return null;
-  return /[\x80-\xff]/.test(decoded) && !/=\?/.test(value) ? decodeText(decoded) : decoded;
+  if (!/=\?/.test(value)) return /[\x80-\xff]/.test(value) ? decodeText(value) : value;
+  return decodeEncodedWordsStrict(value);
 }
 
 /**
