@@ -153,6 +153,14 @@ describe('GET /api/bounces', () => {
     expect(listedIds(response.body)).toEqual(expected());
   });
 
+  it('answers 400 for a reason word the bounce parser does not use', async () => {
+    const response = await gateway.request('GET', '/api/bounces?reason=bogus');
+    expect(response.status).toBe(400);
+    expect(response.body.errors).toEqual([
+      { field: 'reason', message: 'Must be a reason word of the bounce parser, such as userunknown' },
+    ]);
+  });
+
   it('answers bad filters with one message per field', async () => {
     const response = await gateway.request(
       'GET',

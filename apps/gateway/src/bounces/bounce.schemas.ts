@@ -1,3 +1,4 @@
+import { BOUNCE_REASONS } from '@twe/domain';
 import {
   BounceEmailMatch,
   BounceRecordKind,
@@ -55,7 +56,9 @@ export const listBouncesQuerySchema = z.strictObject({
     .default('bounce'),
   reason: z
     .string()
-    .regex(/^[a-z]{1,40}$/, { message: 'Must be a reason word such as userunknown' })
+    .refine((word) => (BOUNCE_REASONS as readonly string[]).includes(word), {
+      message: 'Must be a reason word of the bounce parser, such as userunknown',
+    })
     .optional(),
   type: z.enum(BOUNCE_SEVERITIES).optional(),
   from: dateOrTimestamp('from').optional(),

@@ -12,6 +12,7 @@ import {
 } from '@twe/persistence';
 import {
   createTestDatabase,
+  freePort,
   startDovecot,
   startFakeIdentityProvider,
   type DovecotServer,
@@ -270,6 +271,26 @@ describe('MicrosoftOAuthTokenService', () => {
     expect(stored).toBe(idp.currentRefreshToken(user));
     expect((await storedRow(id)).oauth_token_cache_encrypted).not.toBeNull();
     expect(await loginWorks(id, user, token.accessToken)).toBe(0);
+  });
+
+  it('an identity provider that cannot be reached is reported as such, not as an answer from Microsoft', async () => {
+    const { id, user } = await createOAuthMailbox();
+    const manual = idp.issueDirectly(user, CLIENT_ID).refreshToken;
+    await orm.em.fork().nativeUpdate(Mailbox, { id }, { oauthRefreshTokenEncrypted: cipher.encrypt(manual) });
+    // Nothing listens on this port: the token request fails before any answer.
+    const unreachable = new MicrosoftOAuthTokenService(new MailboxOAuthGrantStore(orm.em), cipher, {
+      authorityHost: `https://127.0.0.1:${await freePort()}`,
+      authorityCaPem: idp.caCertPem,
+      httpTimeoutMs: 2_000,
+    });
+    const failure = await unreachable.accessTokenFor(id).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(OAuthProviderError);
+    expect((failure as Error).message).toMatch(/^Microsoft could not be reached while /);
+    expect((failure as Error).message).not.toContain(manual);
+    expect((await storedRow(id)).needs_reauthorization).toBe(false);
   });
 
   const misconfigured: Array<{

@@ -265,6 +265,14 @@ export class MicrosoftOAuthTokenService {
   }
 
   private providerError(error: unknown, doing: string, secrets: Array<string | null>): OAuthProviderError {
+    // msal reports a failed request (DNS, refused connection, timeout) as an AuthError too, with the
+    // code `network_error`: then Microsoft did not answer at all, and staff should look at the network.
+    if (error instanceof AuthError && error.errorCode === 'network_error') {
+      return new OAuthProviderError(
+        redactSecrets(`Microsoft could not be reached while ${doing}: ${firstLine(error)}`, secrets),
+        error.errorCode,
+      );
+    }
     if (error instanceof AuthError) {
       return new OAuthProviderError(
         redactSecrets(
