@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { readMailFixture, startDovecot, type DovecotServer } from '@twe/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { CaptureReceipt, FetchedMessage } from './fetch-types';
 import {
   ImapSession,
   verifyImapConnection,
@@ -17,6 +16,7 @@ import {
 } from './imap-connection';
 import { ImapConnectorError } from './imap-error';
 import { fetchAndCapture, uidSet } from './imap-fetch';
+import { captureFailingOnSecondCall, collector, onClientLines } from '../test/connector-test-helpers';
 
 // Fixtures with CRLF line endings only: Dovecot hands those back byte for byte (it would turn bare LF into CRLF).
 const FIXTURES = [
@@ -77,15 +77,6 @@ async function failureOf(promise: Promise<unknown>): Promise<ImapConnectorError>
   );
   expect(error).toBeInstanceOf(ImapConnectorError);
   return error as ImapConnectorError;
-}
-
-function collector(alreadyCaptured: (message: FetchedMessage) => boolean = () => false) {
-  const captured: FetchedMessage[] = [];
-  const capture = async (message: FetchedMessage): Promise<CaptureReceipt> => {
-    captured.push(message);
-    return { alreadyCaptured: alreadyCaptured(message) };
-  };
-  return { captured, capture };
 }
 
 describe('connecting', () => {
@@ -188,22 +179,15 @@ describe('connecting', () => {
       // Just enough IMAP to greet and answer CAPABILITY (without STARTTLS).
       server = createServer((socket) => {
         socket.write('* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] no TLS here\r\n');
-        let buffered = '';
-        socket.on('data', (chunk) => {
-          buffered += chunk.toString('latin1');
-          let end: number;
-          while ((end = buffered.indexOf('\r\n')) >= 0) {
-            const line = buffered.slice(0, end);
-            buffered = buffered.slice(end + 2);
-            received.push(line);
-            const [tag, command = ''] = line.split(' ');
-            if (command.toUpperCase() === 'CAPABILITY') {
-              socket.write(`* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n${tag} OK done\r\n`);
-            } else if (command.toUpperCase() === 'LOGOUT') {
-              socket.end(`* BYE\r\n${tag} OK bye\r\n`);
-            } else {
-              socket.write(`${tag} BAD not expected\r\n`);
-            }
+        onClientLines(socket, (line) => {
+          received.push(line);
+          const [tag, command = ''] = line.split(' ');
+          if (command.toUpperCase() === 'CAPABILITY') {
+            socket.write(`* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n${tag} OK done\r\n`);
+          } else if (command.toUpperCase() === 'LOGOUT') {
+            socket.end(`* BYE\r\n${tag} OK bye\r\n`);
+          } else {
+            socket.write(`${tag} BAD not expected\r\n`);
           }
         });
         socket.on('error', () => undefined);
@@ -292,13 +276,7 @@ describe('fetchAndCapture', () => {
       settings,
       FIXTURES.slice(0, 3).map((name) => readMailFixture(name)),
     );
-    const stored = new Set<string>();
-    let calls = 0;
-    const failing = async (message: FetchedMessage): Promise<CaptureReceipt> => {
-      if (++calls === 2) throw new Error('database is down');
-      stored.add(message.remoteId);
-      return { alreadyCaptured: false };
-    };
+    const { stored, capture: failing } = captureFailingOnSecondCall();
 
     await expect(
       withImapSession(settings, (session) =>
@@ -425,32 +403,24 @@ describe('a server that keeps the socket busy but never finishes', () => {
       socket.on('error', () => undefined);
       socket.on('close', () => timers.forEach((timer) => clearInterval(timer)));
       socket.write('* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] trickling test server\r\n');
-      let buffered = '';
-      socket.on('data', (chunk) => {
-        buffered += chunk.toString('latin1');
-        let end: number;
-        while ((end = buffered.indexOf('\r\n')) >= 0) {
-          const line = buffered.slice(0, end);
-          buffered = buffered.slice(end + 2);
-          received.push(line);
-          const [tag, command = '', ...rest] = line.split(' ');
-          const verb =
-            command.toUpperCase() === 'UID' ? `UID ${rest[0]?.toUpperCase()}` : command.toUpperCase();
-          if (verb === 'CAPABILITY') socket.write(`* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n${tag} OK done\r\n`);
-          else if ((verb === 'LOGIN' || verb === 'AUTHENTICATE') && mode === 'login')
-            trickle(socket, '* OK still checking\r\n');
-          else if (verb === 'SELECT' || verb === 'EXAMINE') {
-            socket.write(
-              `* 1 EXISTS\r\n* 0 RECENT\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 2] ok\r\n${tag} OK [READ-WRITE] done\r\n`,
-            );
-          } else if (verb === 'FETCH')
-            socket.write(`* 1 FETCH (UID 1 RFC822.SIZE 1000)\r\n${tag} OK done\r\n`);
-          else if (verb === 'UID FETCH') {
-            socket.write('* 1 FETCH (UID 1 BODY[] {1000}\r\n');
-            trickle(socket, 'x');
-          } else if (verb === 'LOGOUT') socket.end(`* BYE\r\n${tag} OK bye\r\n`);
-          else socket.write(`${tag} OK done\r\n`);
-        }
+      onClientLines(socket, (line) => {
+        received.push(line);
+        const [tag, command = '', ...rest] = line.split(' ');
+        const verb =
+          command.toUpperCase() === 'UID' ? `UID ${rest[0]?.toUpperCase()}` : command.toUpperCase();
+        if (verb === 'CAPABILITY') socket.write(`* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n${tag} OK done\r\n`);
+        else if ((verb === 'LOGIN' || verb === 'AUTHENTICATE') && mode === 'login')
+          trickle(socket, '* OK still checking\r\n');
+        else if (verb === 'SELECT' || verb === 'EXAMINE') {
+          socket.write(
+            `* 1 EXISTS\r\n* 0 RECENT\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 2] ok\r\n${tag} OK [READ-WRITE] done\r\n`,
+          );
+        } else if (verb === 'FETCH') socket.write(`* 1 FETCH (UID 1 RFC822.SIZE 1000)\r\n${tag} OK done\r\n`);
+        else if (verb === 'UID FETCH') {
+          socket.write('* 1 FETCH (UID 1 BODY[] {1000}\r\n');
+          trickle(socket, 'x');
+        } else if (verb === 'LOGOUT') socket.end(`* BYE\r\n${tag} OK bye\r\n`);
+        else socket.write(`${tag} OK done\r\n`);
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
