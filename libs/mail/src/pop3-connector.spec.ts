@@ -149,14 +149,6 @@ function fakeServerSettings(
   };
 }
 
-/** Settings that log in as "alice" over STLS to a fake server (which must refuse before the password). */
-function starttlsAsAlice(port: number, password: string): Pop3ConnectionSettings {
-  return fakeServerSettings(port, {
-    security: 'starttls',
-    auth: { kind: 'password', user: 'alice', password },
-  });
-}
-
 /** Fake-server answers that let USER/PASS log in (CAPA offers USER); other lines go to `then`. */
 function acceptingLogin(then: (line: string) => string | null) {
   return (line: string): string | null => {
@@ -388,28 +380,42 @@ describe('connecting', () => {
     }
   });
 
-  it('refuses a starttls mailbox when the server does not offer STLS, before sending any credentials', async () => {
-    const answer = (line: string) =>
-      line === 'CAPA' ? '+OK\r\nUSER\r\nUIDL\r\n.\r\n' : '-ERR unexpected\r\n';
+  it.each([
+    [
+      'refuses a starttls mailbox when the server does not offer STLS, before sending any credentials',
+      {
+        answer: (line: string) => (line === 'CAPA' ? '+OK\r\nUSER\r\nUIDL\r\n.\r\n' : '-ERR unexpected\r\n'),
+        password: 'never-sent-in-clear',
+        message: /requires STLS \(STARTTLS\) but the server does not offer it/,
+        received: ['CAPA'],
+      },
+    ],
+    [
+      'refuses plain-text data injected between "+OK" to STLS and the TLS handshake',
+      {
+        answer: (line: string) => {
+          if (line === 'CAPA') return '+OK\r\nSTLS\r\nUSER\r\n.\r\n';
+          if (line === 'STLS') return '+OK Begin TLS\r\n+OK injected\r\n';
+          return '-ERR unexpected\r\n';
+        },
+        password: 'never-sent',
+        message: /sent data after accepting STLS/,
+        received: ['CAPA', 'STLS'],
+      },
+    ],
+  ])('%s', async (_title, { answer, password, message, received }) => {
     await withFakePop3Server(answer, async (server) => {
-      const error = await failureOf(Pop3Session.open(starttlsAsAlice(server.port, 'never-sent-in-clear')));
+      const error = await failureOf(
+        Pop3Session.open(
+          fakeServerSettings(server.port, {
+            security: 'starttls',
+            auth: { kind: 'password', user: 'alice', password },
+          }),
+        ),
+      );
       expect(error.kind).toBe('tls');
-      expect(error.message).toMatch(/requires STLS \(STARTTLS\) but the server does not offer it/);
-      expect(server.received).toEqual(['CAPA']);
-    });
-  });
-
-  it('refuses plain-text data injected between "+OK" to STLS and the TLS handshake', async () => {
-    const answer = (line: string) => {
-      if (line === 'CAPA') return '+OK\r\nSTLS\r\nUSER\r\n.\r\n';
-      if (line === 'STLS') return '+OK Begin TLS\r\n+OK injected\r\n';
-      return '-ERR unexpected\r\n';
-    };
-    await withFakePop3Server(answer, async (server) => {
-      const error = await failureOf(Pop3Session.open(starttlsAsAlice(server.port, 'never-sent')));
-      expect(error.kind).toBe('tls');
-      expect(error.message).toMatch(/sent data after accepting STLS/);
-      expect(server.received).toEqual(['CAPA', 'STLS']);
+      expect(error.message).toMatch(message);
+      expect(server.received).toEqual(received);
     });
   });
 
