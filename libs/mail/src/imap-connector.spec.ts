@@ -16,7 +16,14 @@ import {
 } from './imap-connection';
 import { ImapConnectorError } from './imap-error';
 import { fetchAndCapture, uidSet } from './imap-fetch';
-import { captureFailingOnSecondCall, collector, onClientLines } from '../test/connector-test-helpers';
+import {
+  batchRecorder,
+  captureFailingOnSecondCall,
+  collector,
+  everythingCaptured,
+  expectCapturedWhole,
+  onClientLines,
+} from '../test/connector-test-helpers';
 
 // Fixtures with CRLF line endings only: Dovecot hands those back byte for byte (it would turn bare LF into CRLF).
 const FIXTURES = [
@@ -223,37 +230,27 @@ describe('fetchAndCapture', () => {
     const fixtures = FIXTURES.map((name) => readMailFixture(name));
     await append(settings, fixtures);
     const { captured, capture } = collector();
-    const inboxAfterBatch: number[] = [];
-    const receiptsPerBatch: number[] = [];
+    const {
+      receiptsPerBatch,
+      onServerAfterBatch: inboxAfterBatch,
+      afterBatchDeleted,
+    } = batchRecorder(() => inboxCount(settings));
 
     const result = await withImapSession(settings, (session) =>
       fetchAndCapture(session, {
         batchSize: 2,
         maxMessageBytes: 1024 * 1024,
         capture,
-        afterBatchDeleted: async (receipts) => {
-          receiptsPerBatch.push(receipts.length);
-          inboxAfterBatch.push(await inboxCount(settings));
-        },
+        afterBatchDeleted,
       }),
     );
 
-    expect(result).toEqual({
-      seen: 5,
-      captured: 5,
-      alreadyCaptured: 0,
-      deleted: 5,
-      truncated: 0,
-      problems: [],
-      stoppedEarly: false,
-    });
+    expect(result).toEqual(everythingCaptured(5));
     expect(receiptsPerBatch).toEqual([2, 2, 1]);
     // Each batch was gone from the server before the next one was fetched.
     expect(inboxAfterBatch).toEqual([3, 1, 0]);
     expect(await inboxCount(settings)).toBe(0);
-    expect(captured.map((message) => message.raw)).toEqual(fixtures);
-    expect(captured.map((message) => message.size)).toEqual(fixtures.map((bytes) => bytes.length));
-    expect(captured.every((message) => !message.truncated)).toBe(true);
+    expectCapturedWhole(captured, fixtures);
     const [uidValidity] = captured[0].remoteId.split(':');
     expect(captured.map((message) => message.remoteId)).toEqual(
       [1, 2, 3, 4, 5].map((uid) => `${uidValidity}:${uid}`),

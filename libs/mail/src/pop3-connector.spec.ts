@@ -14,9 +14,12 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
+  batchRecorder,
   captureFailingOnSecondCall,
   collector,
   dedupingStore,
+  everythingCaptured,
+  expectCapturedWhole,
   onClientLines,
 } from '../test/connector-test-helpers';
 import { withImapSession } from './imap-connection';
@@ -536,33 +539,23 @@ describe('fetchAndCapturePop3', () => {
     const settings = newMailbox('starttls');
     const fixtures = await appendFixtures(settings, FIXTURES.length);
     const { captured, capture } = collector();
-    const onServerAfterBatch: number[] = [];
-    const receiptsPerBatch: number[] = [];
+    const {
+      receiptsPerBatch,
+      onServerAfterBatch: onServerAfterBatch,
+      afterBatchDeleted,
+    } = batchRecorder(() => countOnServer(settings));
 
     const result = await fetchRun(settings, {
       batchSize: 2,
       maxMessageBytes: 1024 * 1024,
       capture,
-      afterBatchDeleted: async (receipts) => {
-        receiptsPerBatch.push(receipts.length);
-        onServerAfterBatch.push(await countOnServer(settings));
-      },
+      afterBatchDeleted,
     });
 
-    expect(result).toEqual({
-      seen: 5,
-      captured: 5,
-      alreadyCaptured: 0,
-      deleted: 5,
-      truncated: 0,
-      problems: [],
-      stoppedEarly: false,
-    });
+    expect(result).toEqual(everythingCaptured(5));
     expect(receiptsPerBatch).toEqual([2, 2, 1]);
     expect(onServerAfterBatch).toEqual([3, 1, 0]);
-    expect(captured.map((message) => message.raw)).toEqual(fixtures);
-    expect(captured.map((message) => message.size)).toEqual(fixtures.map((bytes) => bytes.length));
-    expect(captured.every((message) => !message.truncated)).toBe(true);
+    expectCapturedWhole(captured, fixtures);
     // pop3_uidl_format of the test Dovecot is %08Xu%08Xv: UID then UIDVALIDITY, in hex.
     expect(captured.map((message) => message.remoteId)).toEqual(
       [1, 2, 3, 4, 5].map((uid) => expect.stringMatching(new RegExp(`^pop3:0000000${uid}[0-9a-f]{8}$`))),

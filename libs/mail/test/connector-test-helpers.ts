@@ -1,5 +1,7 @@
 import type { Socket } from 'node:net';
 
+import { expect } from 'vitest';
+
 import type { CaptureReceipt, FetchedMessage } from '../src/fetch-types';
 
 /** A capture callback that records every message it is given; `alreadyCaptured` decides each receipt. */
@@ -47,4 +49,35 @@ export function onClientLines(socket: Socket, onLine: (line: string) => void): v
       onLine(line);
     }
   });
+}
+
+/** An `afterBatchDeleted` hook that records each batch's receipt count and the server's count right after it. */
+export function batchRecorder(countOnServer: () => Promise<number>) {
+  const receiptsPerBatch: number[] = [];
+  const onServerAfterBatch: number[] = [];
+  const afterBatchDeleted = async (receipts: unknown[]): Promise<void> => {
+    receiptsPerBatch.push(receipts.length);
+    onServerAfterBatch.push(await countOnServer());
+  };
+  return { receiptsPerBatch, onServerAfterBatch, afterBatchDeleted };
+}
+
+/** The result of a run that captured and deleted all `count` messages, with nothing left over. */
+export function everythingCaptured(count: number) {
+  return {
+    seen: count,
+    captured: count,
+    alreadyCaptured: 0,
+    deleted: count,
+    truncated: 0,
+    problems: [],
+    stoppedEarly: false,
+  };
+}
+
+/** Checks that `captured` holds exactly `fixtures`, in order and whole: same bytes, same sizes, none truncated. */
+export function expectCapturedWhole(captured: FetchedMessage[], fixtures: Buffer[]): void {
+  expect(captured.map((message) => message.raw)).toEqual(fixtures);
+  expect(captured.map((message) => message.size)).toEqual(fixtures.map((bytes) => bytes.length));
+  expect(captured.every((message) => !message.truncated)).toBe(true);
 }
