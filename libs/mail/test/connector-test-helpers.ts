@@ -81,3 +81,18 @@ export function expectCapturedWhole(captured: FetchedMessage[], fixtures: Buffer
   expect(captured.map((message) => message.size)).toEqual(fixtures.map((bytes) => bytes.length));
   expect(captured.every((message) => !message.truncated)).toBe(true);
 }
+
+/** The error a promise rejects with, checked to be an `ErrorClass` (fails the test if it resolves). */
+export async function rejectionOf<E extends Error>(
+  promise: Promise<unknown>,
+  ErrorClass: new (...args: never[]) => E,
+): Promise<E> {
+  const error = await promise.then(
+    () => {
+      throw new Error('expected a failure');
+    },
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(ErrorClass);
+  return error as E;
+}
