@@ -23,6 +23,7 @@ import {
   everythingCaptured,
   expectCapturedWhole,
   onClientLines,
+  refusingPort,
   rejectionOf,
 } from '../test/connector-test-helpers';
 
@@ -154,10 +155,7 @@ describe('connecting', () => {
   });
 
   it('reports a refused connection as transient', async () => {
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as { port: number }).port;
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const port = await refusingPort();
     const error = await failureOf(
       ImapSession.open({
         host: '127.0.0.1',

@@ -21,6 +21,7 @@ import {
   everythingCaptured,
   expectCapturedWhole,
   onClientLines,
+  refusingPort,
   rejectionOf,
 } from '../test/connector-test-helpers';
 import { withImapSession } from './imap-connection';
@@ -281,10 +282,7 @@ describe('connecting', () => {
   });
 
   it('reports a refused connection as transient', async () => {
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const { port } = probe.address() as { port: number };
-    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const port = await refusingPort();
     const error = await failureOf(
       Pop3Session.open({
         host: '127.0.0.1',

@@ -1,4 +1,4 @@
-import type { Socket } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 
 import { expect } from 'vitest';
 
@@ -95,4 +95,13 @@ export async function rejectionOf<E extends Error>(
   );
   expect(error).toBeInstanceOf(ErrorClass);
   return error as E;
+}
+
+/** A localhost port that nothing listens on (it was free a moment ago): connecting to it is refused. */
+export async function refusingPort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
 }
