@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { readMailFixture, startDovecot, type DovecotServer } from '@twe/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { CaptureReceipt, FetchedMessage } from './fetch-types';
 import {
   ImapSession,
   verifyImapConnection,
@@ -17,6 +16,16 @@ import {
 } from './imap-connection';
 import { ImapConnectorError } from './imap-error';
 import { fetchAndCapture, uidSet } from './imap-fetch';
+import {
+  batchRecorder,
+  captureFailingOnSecondCall,
+  collector,
+  everythingCaptured,
+  expectCapturedWhole,
+  onClientLines,
+  refusingPort,
+  rejectionOf,
+} from '../test/connector-test-helpers';
 
 // Fixtures with CRLF line endings only: Dovecot hands those back byte for byte (it would turn bare LF into CRLF).
 const FIXTURES = [
@@ -68,24 +77,8 @@ async function inboxCount(settings: ImapConnectionSettings): Promise<number> {
 }
 
 /** Rejected promise -> the error, for assertions on its fields. */
-async function failureOf(promise: Promise<unknown>): Promise<ImapConnectorError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected a failure');
-    },
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(ImapConnectorError);
-  return error as ImapConnectorError;
-}
-
-function collector(alreadyCaptured: (message: FetchedMessage) => boolean = () => false) {
-  const captured: FetchedMessage[] = [];
-  const capture = async (message: FetchedMessage): Promise<CaptureReceipt> => {
-    captured.push(message);
-    return { alreadyCaptured: alreadyCaptured(message) };
-  };
-  return { captured, capture };
+function failureOf(promise: Promise<unknown>): Promise<ImapConnectorError> {
+  return rejectionOf(promise, ImapConnectorError);
 }
 
 describe('connecting', () => {
@@ -162,10 +155,7 @@ describe('connecting', () => {
   });
 
   it('reports a refused connection as transient', async () => {
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as { port: number }).port;
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const port = await refusingPort();
     const error = await failureOf(
       ImapSession.open({
         host: '127.0.0.1',
@@ -188,22 +178,15 @@ describe('connecting', () => {
       // Just enough IMAP to greet and answer CAPABILITY (without STARTTLS).
       server = createServer((socket) => {
         socket.write('* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] no TLS here\r\n');
-        let buffered = '';
-        socket.on('data', (chunk) => {
-          buffered += chunk.toString('latin1');
-          let end: number;
-          while ((end = buffered.indexOf('\r\n')) >= 0) {
-            const line = buffered.slice(0, end);
-            buffered = buffered.slice(end + 2);
-            received.push(line);
-            const [tag, command = ''] = line.split(' ');
-            if (command.toUpperCase() === 'CAPABILITY') {
-              socket.write(`* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n${tag} OK done\r\n`);
-            } else if (command.toUpperCase() === 'LOGOUT') {
-              socket.end(`* BYE\r\n${tag} OK bye\r\n`);
-            } else {
-              socket.write(`${tag} BAD not expected\r\n`);
-            }
+        onClientLines(socket, (line) => {
+          received.push(line);
+          const [tag, command = ''] = line.split(' ');
+          if (command.toUpperCase() === 'CAPABILITY') {
+            socket.write(`* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n${tag} OK done\r\n`);
+          } else if (command.toUpperCase() === 'LOGOUT') {
+            socket.end(`* BYE\r\n${tag} OK bye\r\n`);
+          } else {
+            socket.write(`${tag} BAD not expected\r\n`);
           }
         });
         socket.on('error', () => undefined);
@@ -239,37 +222,27 @@ describe('fetchAndCapture', () => {
     const fixtures = FIXTURES.map((name) => readMailFixture(name));
     await append(settings, fixtures);
     const { captured, capture } = collector();
-    const inboxAfterBatch: number[] = [];
-    const receiptsPerBatch: number[] = [];
+    const {
+      receiptsPerBatch,
+      onServerAfterBatch: inboxAfterBatch,
+      afterBatchDeleted,
+    } = batchRecorder(() => inboxCount(settings));
 
     const result = await withImapSession(settings, (session) =>
       fetchAndCapture(session, {
         batchSize: 2,
         maxMessageBytes: 1024 * 1024,
         capture,
-        afterBatchDeleted: async (receipts) => {
-          receiptsPerBatch.push(receipts.length);
-          inboxAfterBatch.push(await inboxCount(settings));
-        },
+        afterBatchDeleted,
       }),
     );
 
-    expect(result).toEqual({
-      seen: 5,
-      captured: 5,
-      alreadyCaptured: 0,
-      deleted: 5,
-      truncated: 0,
-      problems: [],
-      stoppedEarly: false,
-    });
+    expect(result).toEqual(everythingCaptured(5));
     expect(receiptsPerBatch).toEqual([2, 2, 1]);
     // Each batch was gone from the server before the next one was fetched.
     expect(inboxAfterBatch).toEqual([3, 1, 0]);
     expect(await inboxCount(settings)).toBe(0);
-    expect(captured.map((message) => message.raw)).toEqual(fixtures);
-    expect(captured.map((message) => message.size)).toEqual(fixtures.map((bytes) => bytes.length));
-    expect(captured.every((message) => !message.truncated)).toBe(true);
+    expectCapturedWhole(captured, fixtures);
     const [uidValidity] = captured[0].remoteId.split(':');
     expect(captured.map((message) => message.remoteId)).toEqual(
       [1, 2, 3, 4, 5].map((uid) => `${uidValidity}:${uid}`),
@@ -292,13 +265,7 @@ describe('fetchAndCapture', () => {
       settings,
       FIXTURES.slice(0, 3).map((name) => readMailFixture(name)),
     );
-    const stored = new Set<string>();
-    let calls = 0;
-    const failing = async (message: FetchedMessage): Promise<CaptureReceipt> => {
-      if (++calls === 2) throw new Error('database is down');
-      stored.add(message.remoteId);
-      return { alreadyCaptured: false };
-    };
+    const { stored, capture: failing } = captureFailingOnSecondCall();
 
     await expect(
       withImapSession(settings, (session) =>
@@ -425,32 +392,24 @@ describe('a server that keeps the socket busy but never finishes', () => {
       socket.on('error', () => undefined);
       socket.on('close', () => timers.forEach((timer) => clearInterval(timer)));
       socket.write('* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] trickling test server\r\n');
-      let buffered = '';
-      socket.on('data', (chunk) => {
-        buffered += chunk.toString('latin1');
-        let end: number;
-        while ((end = buffered.indexOf('\r\n')) >= 0) {
-          const line = buffered.slice(0, end);
-          buffered = buffered.slice(end + 2);
-          received.push(line);
-          const [tag, command = '', ...rest] = line.split(' ');
-          const verb =
-            command.toUpperCase() === 'UID' ? `UID ${rest[0]?.toUpperCase()}` : command.toUpperCase();
-          if (verb === 'CAPABILITY') socket.write(`* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n${tag} OK done\r\n`);
-          else if ((verb === 'LOGIN' || verb === 'AUTHENTICATE') && mode === 'login')
-            trickle(socket, '* OK still checking\r\n');
-          else if (verb === 'SELECT' || verb === 'EXAMINE') {
-            socket.write(
-              `* 1 EXISTS\r\n* 0 RECENT\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 2] ok\r\n${tag} OK [READ-WRITE] done\r\n`,
-            );
-          } else if (verb === 'FETCH')
-            socket.write(`* 1 FETCH (UID 1 RFC822.SIZE 1000)\r\n${tag} OK done\r\n`);
-          else if (verb === 'UID FETCH') {
-            socket.write('* 1 FETCH (UID 1 BODY[] {1000}\r\n');
-            trickle(socket, 'x');
-          } else if (verb === 'LOGOUT') socket.end(`* BYE\r\n${tag} OK bye\r\n`);
-          else socket.write(`${tag} OK done\r\n`);
-        }
+      onClientLines(socket, (line) => {
+        received.push(line);
+        const [tag, command = '', ...rest] = line.split(' ');
+        const verb =
+          command.toUpperCase() === 'UID' ? `UID ${rest[0]?.toUpperCase()}` : command.toUpperCase();
+        if (verb === 'CAPABILITY') socket.write(`* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n${tag} OK done\r\n`);
+        else if ((verb === 'LOGIN' || verb === 'AUTHENTICATE') && mode === 'login')
+          trickle(socket, '* OK still checking\r\n');
+        else if (verb === 'SELECT' || verb === 'EXAMINE') {
+          socket.write(
+            `* 1 EXISTS\r\n* 0 RECENT\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 2] ok\r\n${tag} OK [READ-WRITE] done\r\n`,
+          );
+        } else if (verb === 'FETCH') socket.write(`* 1 FETCH (UID 1 RFC822.SIZE 1000)\r\n${tag} OK done\r\n`);
+        else if (verb === 'UID FETCH') {
+          socket.write('* 1 FETCH (UID 1 BODY[] {1000}\r\n');
+          trickle(socket, 'x');
+        } else if (verb === 'LOGOUT') socket.end(`* BYE\r\n${tag} OK bye\r\n`);
+        else socket.write(`${tag} OK done\r\n`);
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

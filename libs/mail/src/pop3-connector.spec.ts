@@ -13,7 +13,17 @@ import {
 } from '@twe/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { CaptureReceipt, FetchedMessage } from './fetch-types';
+import {
+  batchRecorder,
+  captureFailingOnSecondCall,
+  collector,
+  dedupingStore,
+  everythingCaptured,
+  expectCapturedWhole,
+  onClientLines,
+  refusingPort,
+  rejectionOf,
+} from '../test/connector-test-helpers';
 import { withImapSession } from './imap-connection';
 import {
   Pop3Session,
@@ -100,24 +110,67 @@ async function countOnServer(settings: Pop3ConnectionSettings): Promise<number> 
   return (await verifyPop3Connection(settings)).messages;
 }
 
-async function failureOf(promise: Promise<unknown>): Promise<Pop3ConnectorError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected a failure');
-    },
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(Pop3ConnectorError);
-  return error as Pop3ConnectorError;
+/** Rejected promise -> the error, for assertions on its fields. */
+function failureOf(promise: Promise<unknown>): Promise<Pop3ConnectorError> {
+  return rejectionOf(promise, Pop3ConnectorError);
 }
 
-function collector(alreadyCaptured: (message: FetchedMessage) => boolean = () => false) {
-  const captured: FetchedMessage[] = [];
-  const capture = async (message: FetchedMessage): Promise<CaptureReceipt> => {
-    captured.push(message);
-    return { alreadyCaptured: alreadyCaptured(message) };
+/** Appends the first `count` fixtures to the mailbox and returns their bytes. */
+async function appendFixtures(settings: Pop3ConnectionSettings, count: number): Promise<Buffer[]> {
+  const fixtures = FIXTURES.slice(0, count).map((name) => readMailFixture(name));
+  await append(settings, fixtures);
+  return fixtures;
+}
+
+type FetchOptions = Parameters<typeof fetchAndCapturePop3>[1];
+
+/** One fetch run in its own session, batches of 10 and a 1 MiB limit unless `options` says otherwise. */
+function fetchRun(
+  settings: Pop3ConnectionSettings,
+  options: Partial<FetchOptions> & Pick<FetchOptions, 'capture'>,
+) {
+  return withPop3Session(settings, (session) =>
+    fetchAndCapturePop3(session, { batchSize: 10, maxMessageBytes: 1 << 20, ...options }),
+  );
+}
+
+/** Settings for a fake server on localhost: plain text, user "alice". */
+function fakeServerSettings(
+  port: number,
+  overrides: Partial<Pop3ConnectionSettings> = {},
+): Pop3ConnectionSettings {
+  return {
+    host: '127.0.0.1',
+    port,
+    security: 'none',
+    auth: { kind: 'password', user: 'alice', password: 'pw' },
+    ...overrides,
   };
-  return { captured, capture };
+}
+
+/** Fake-server answers that let USER/PASS log in (CAPA offers USER); other lines go to `then`. */
+function acceptingLogin(then: (line: string) => string | null) {
+  return (line: string): string | null => {
+    if (line === 'CAPA') return '+OK\r\nUSER\r\n.\r\n';
+    if (line.startsWith('USER') || line.startsWith('PASS')) return '+OK\r\n';
+    return then(line);
+  };
+}
+
+type FakePop3Server = Awaited<ReturnType<typeof fakePop3Server>>;
+
+/** Runs `test` against a fake server greeting "+OK ready", and stops the server afterwards. */
+async function withFakePop3Server(
+  answer: (line: string) => string | null,
+  test: (server: FakePop3Server) => Promise<void>,
+  greeting: string | null = '+OK ready\r\n',
+): Promise<void> {
+  const server = await fakePop3Server(greeting, answer);
+  try {
+    await test(server);
+  } finally {
+    await server.stop();
+  }
 }
 
 /** A scripted fake POP3 server: `answer` gets each command line and returns the reply (or null for silence). */
@@ -137,17 +190,10 @@ async function fakePop3Server(
   const server: Server = createServer((socket) => {
     sockets.add(socket);
     if (greeting !== null) socket.write(greeting);
-    let buffered = '';
-    socket.on('data', (chunk) => {
-      buffered += chunk.toString('latin1');
-      let end: number;
-      while ((end = buffered.indexOf('\r\n')) >= 0) {
-        const line = buffered.slice(0, end);
-        buffered = buffered.slice(end + 2);
-        received.push(line);
-        const reply = answer(line);
-        if (reply !== null) socket.write(reply);
-      }
+    onClientLines(socket, (line) => {
+      received.push(line);
+      const reply = answer(line);
+      if (reply !== null) socket.write(reply);
     });
     socket.on('close', () => (clientClosed = true));
     socket.on('error', () => undefined);
@@ -215,34 +261,28 @@ describe('connecting', () => {
   });
 
   it('closes the socket after a refused login', async () => {
-    const server = await fakePop3Server('+OK ready\r\n', (line) => {
+    const answer = (line: string) => {
       if (line === 'CAPA') return '+OK\r\nUSER\r\n.\r\n';
       if (line.startsWith('USER')) return '+OK\r\n';
       if (line.startsWith('PASS')) return '-ERR [AUTH] no\r\n';
       return '-ERR unexpected\r\n';
-    });
-    try {
+    };
+    await withFakePop3Server(answer, async (server) => {
       const error = await failureOf(
-        Pop3Session.open({
-          host: '127.0.0.1',
-          port: server.port,
-          security: 'none',
-          auth: { kind: 'password', user: 'alice', password: 'secret-pass' },
-        }),
+        Pop3Session.open(
+          fakeServerSettings(server.port, {
+            auth: { kind: 'password', user: 'alice', password: 'secret-pass' },
+          }),
+        ),
       );
       expect(error.kind).toBe('auth');
       await expect.poll(() => server.closedByClient(), { timeout: 2_000 }).toBe(true);
       expect(server.received).toEqual(['CAPA', 'USER alice', 'PASS secret-pass']);
-    } finally {
-      await server.stop();
-    }
+    });
   });
 
   it('reports a refused connection as transient', async () => {
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const { port } = probe.address() as { port: number };
-    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const port = await refusingPort();
     const error = await failureOf(
       Pop3Session.open({
         host: '127.0.0.1',
@@ -257,95 +297,72 @@ describe('connecting', () => {
   });
 
   it('gives up on a server that accepts the connection and never answers, within the greeting timeout', async () => {
-    const server = await fakePop3Server(null, () => null);
-    try {
-      const error = await failureOf(
-        Pop3Session.open({
-          host: '127.0.0.1',
-          port: server.port,
-          security: 'none',
-          auth: { kind: 'password', user: 'alice', password: 'pw' },
-          timeouts: { greetingMs: 300 },
-        }),
-      );
-      expect(error.kind).toBe('timeout');
-      expect(error.message).toBe(`POP3 127.0.0.1:${server.port}: greeting: no answer within 300 ms`);
-      expect(error.transient).toBe(true);
-      await expect.poll(() => server.closedByClient(), { timeout: 2_000 }).toBe(true);
-    } finally {
-      await server.stop();
-    }
+    const silent = () => null;
+    await withFakePop3Server(
+      silent,
+      async (server) => {
+        const error = await failureOf(
+          Pop3Session.open(fakeServerSettings(server.port, { timeouts: { greetingMs: 300 } })),
+        );
+        expect(error.kind).toBe('timeout');
+        expect(error.message).toBe(`POP3 127.0.0.1:${server.port}: greeting: no answer within 300 ms`);
+        expect(error.transient).toBe(true);
+        await expect.poll(() => server.closedByClient(), { timeout: 2_000 }).toBe(true);
+      },
+      null,
+    );
   });
 
   it('gives up on a server that stops answering in the middle of a command', async () => {
-    const server = await fakePop3Server('+OK ready\r\n', (line) => {
-      if (line === 'CAPA') return '+OK\r\nUSER\r\n.\r\n';
-      if (line.startsWith('USER') || line.startsWith('PASS')) return '+OK\r\n';
-      if (line === 'STAT') return null; // silence
-      return '-ERR unexpected\r\n';
-    });
-    try {
-      const session = await Pop3Session.open({
-        host: '127.0.0.1',
-        port: server.port,
-        security: 'none',
-        auth: { kind: 'password', user: 'alice', password: 'pw' },
-        timeouts: { commandMs: 300 },
-      });
+    const answer = acceptingLogin((line) => (line === 'STAT' ? null : '-ERR unexpected\r\n')); // STAT: silence
+    await withFakePop3Server(answer, async (server) => {
+      const session = await Pop3Session.open(
+        fakeServerSettings(server.port, { timeouts: { commandMs: 300 } }),
+      );
       const error = await failureOf(session.stat());
       expect(error.kind).toBe('timeout');
       expect(error.message).toBe(`POP3 127.0.0.1:${server.port}: STAT: no answer within 300 ms`);
       await session.close();
-    } finally {
-      await server.stop();
-    }
+    });
   });
 
   it('gives up on a login that is never answered, within the auth timeout', async () => {
-    const server = await fakePop3Server('+OK ready\r\n', (line) => {
+    const answer = (line: string) => {
       if (line === 'CAPA') return '+OK\r\nUSER\r\n.\r\n';
       if (line.startsWith('USER')) return '+OK\r\n';
       return null; // PASS: silence
-    });
-    try {
+    };
+    await withFakePop3Server(answer, async (server) => {
       const error = await failureOf(
-        Pop3Session.open({
-          host: '127.0.0.1',
-          port: server.port,
-          security: 'none',
-          auth: { kind: 'password', user: 'alice', password: 'secret-in-flight' },
-          timeouts: { authMs: 300 },
-        }),
+        Pop3Session.open(
+          fakeServerSettings(server.port, {
+            auth: { kind: 'password', user: 'alice', password: 'secret-in-flight' },
+            timeouts: { authMs: 300 },
+          }),
+        ),
       );
       expect(error.kind).toBe('timeout');
       expect(error.message).toBe(`POP3 127.0.0.1:${server.port}: PASS: no answer within 300 ms`);
       await expect.poll(() => server.closedByClient(), { timeout: 2_000 }).toBe(true);
-    } finally {
-      await server.stop();
-    }
+    });
   });
 
   it('gives up on a message that trickles in for longer than the per-message timeout', async () => {
     const trickles: NodeJS.Timeout[] = [];
     let socketOfRetr: ((line: string) => void) | null = null;
-    const server = await fakePop3Server('+OK ready\r\n', (line) => {
-      if (line === 'CAPA') return '+OK\r\nUSER\r\n.\r\n';
-      if (line.startsWith('USER') || line.startsWith('PASS')) return '+OK\r\n';
-      if (line === 'RETR 1') {
+    const server = await fakePop3Server(
+      '+OK ready\r\n',
+      acceptingLogin((line) => {
+        if (line !== 'RETR 1') return '-ERR unexpected\r\n';
         socketOfRetr?.(line);
         return '+OK 100000 octets\r\n';
-      }
-      return '-ERR unexpected\r\n';
-    });
+      }),
+    );
     try {
-      const session = await Pop3Session.open({
-        host: '127.0.0.1',
-        port: server.port,
-        security: 'none',
-        auth: { kind: 'password', user: 'alice', password: 'pw' },
+      const session = await Pop3Session.open(
         // Data keeps coming (never 200 ms of silence), but the whole message may take only 500 ms.
-        timeouts: { commandMs: 200, messageMs: 500 },
-      });
+        fakeServerSettings(server.port, { timeouts: { commandMs: 200, messageMs: 500 } }),
+      );
       socketOfRetr = () => {
         trickles.push(setInterval(() => server.broadcast('xxxxxxxxxx\r\n'), 50));
       };
@@ -359,64 +376,51 @@ describe('connecting', () => {
     }
   });
 
-  it('refuses a starttls mailbox when the server does not offer STLS, before sending any credentials', async () => {
-    const server = await fakePop3Server('+OK ready\r\n', (line) =>
-      line === 'CAPA' ? '+OK\r\nUSER\r\nUIDL\r\n.\r\n' : '-ERR unexpected\r\n',
-    );
-    try {
+  it.each([
+    [
+      'refuses a starttls mailbox when the server does not offer STLS, before sending any credentials',
+      {
+        answer: (line: string) => (line === 'CAPA' ? '+OK\r\nUSER\r\nUIDL\r\n.\r\n' : '-ERR unexpected\r\n'),
+        password: 'never-sent-in-clear',
+        message: /requires STLS \(STARTTLS\) but the server does not offer it/,
+        received: ['CAPA'],
+      },
+    ],
+    [
+      'refuses plain-text data injected between "+OK" to STLS and the TLS handshake',
+      {
+        answer: (line: string) => {
+          if (line === 'CAPA') return '+OK\r\nSTLS\r\nUSER\r\n.\r\n';
+          if (line === 'STLS') return '+OK Begin TLS\r\n+OK injected\r\n';
+          return '-ERR unexpected\r\n';
+        },
+        password: 'never-sent',
+        message: /sent data after accepting STLS/,
+        received: ['CAPA', 'STLS'],
+      },
+    ],
+  ])('%s', async (_title, { answer, password, message, received }) => {
+    await withFakePop3Server(answer, async (server) => {
       const error = await failureOf(
-        Pop3Session.open({
-          host: '127.0.0.1',
-          port: server.port,
-          security: 'starttls',
-          auth: { kind: 'password', user: 'alice', password: 'never-sent-in-clear' },
-        }),
+        Pop3Session.open(
+          fakeServerSettings(server.port, {
+            security: 'starttls',
+            auth: { kind: 'password', user: 'alice', password },
+          }),
+        ),
       );
       expect(error.kind).toBe('tls');
-      expect(error.message).toMatch(/requires STLS \(STARTTLS\) but the server does not offer it/);
-      expect(server.received).toEqual(['CAPA']);
-    } finally {
-      await server.stop();
-    }
-  });
-
-  it('refuses plain-text data injected between "+OK" to STLS and the TLS handshake', async () => {
-    const server = await fakePop3Server('+OK ready\r\n', (line) => {
-      if (line === 'CAPA') return '+OK\r\nSTLS\r\nUSER\r\n.\r\n';
-      if (line === 'STLS') return '+OK Begin TLS\r\n+OK injected\r\n';
-      return '-ERR unexpected\r\n';
+      expect(error.message).toMatch(message);
+      expect(server.received).toEqual(received);
     });
-    try {
-      const error = await failureOf(
-        Pop3Session.open({
-          host: '127.0.0.1',
-          port: server.port,
-          security: 'starttls',
-          auth: { kind: 'password', user: 'alice', password: 'never-sent' },
-        }),
-      );
-      expect(error.kind).toBe('tls');
-      expect(error.message).toMatch(/sent data after accepting STLS/);
-      expect(server.received).toEqual(['CAPA', 'STLS']);
-    } finally {
-      await server.stop();
-    }
   });
 
   it('fails a RETR in flight at once when the session is closed (shutdown), without QUIT', async () => {
-    const server = await fakePop3Server('+OK ready\r\n', (line) => {
-      if (line === 'CAPA') return '+OK\r\nUSER\r\n.\r\n';
-      if (line.startsWith('USER') || line.startsWith('PASS')) return '+OK\r\n';
-      if (line === 'RETR 1') return '+OK 1000 octets\r\nSubject: half\r\n'; // then silence
-      return '-ERR unexpected\r\n';
-    });
-    try {
-      const session = await Pop3Session.open({
-        host: '127.0.0.1',
-        port: server.port,
-        security: 'none',
-        auth: { kind: 'password', user: 'alice', password: 'pw' },
-      });
+    const answer = acceptingLogin(
+      (line) => (line === 'RETR 1' ? '+OK 1000 octets\r\nSubject: half\r\n' : '-ERR unexpected\r\n'), // then silence
+    );
+    await withFakePop3Server(answer, async (server) => {
+      const session = await Pop3Session.open(fakeServerSettings(server.port));
       const retrieving = failureOf(session.retrieve(1, 1 << 20));
       await expect.poll(() => server.received.includes('RETR 1')).toBe(true);
       await session.close();
@@ -425,25 +429,15 @@ describe('connecting', () => {
       expect(error.message).toMatch(/closed by the client/);
       await expect.poll(() => server.closedByClient(), { timeout: 2_000 }).toBe(true);
       expect(server.received).not.toContain('QUIT');
-    } finally {
-      await server.stop();
-    }
+    });
   });
 
   it('refuses to fetch from a server without UIDL (messages could not be deduplicated)', async () => {
-    const server = await fakePop3Server('+OK ready\r\n', (line) => {
-      if (line === 'CAPA') return '+OK\r\nUSER\r\n.\r\n';
-      if (line.startsWith('USER') || line.startsWith('PASS')) return '+OK\r\n';
-      if (line === 'UIDL') return '-ERR unknown command\r\n';
-      return '-ERR unexpected\r\n';
-    });
-    try {
-      const session = await Pop3Session.open({
-        host: '127.0.0.1',
-        port: server.port,
-        security: 'none',
-        auth: { kind: 'password', user: 'alice', password: 'pw' },
-      });
+    const answer = acceptingLogin((line) =>
+      line === 'UIDL' ? '-ERR unknown command\r\n' : '-ERR unexpected\r\n',
+    );
+    await withFakePop3Server(answer, async (server) => {
+      const session = await Pop3Session.open(fakeServerSettings(server.port));
       const { captured, capture } = collector();
       const error = await failureOf(
         fetchAndCapturePop3(session, { batchSize: 10, maxMessageBytes: 1024, capture }),
@@ -456,9 +450,7 @@ describe('connecting', () => {
       );
       expect(captured).toEqual([]);
       expect(server.received).not.toContain('RETR 1');
-    } finally {
-      await server.stop();
-    }
+    });
   });
 
   it('refuses a user name with a line break without connecting (command injection)', async () => {
@@ -503,21 +495,20 @@ describe('AUTH XOAUTH2 against Dovecot', () => {
   it('tells a "+ <base64 error>" challenge from success: answers it and reports the -ERR', async () => {
     const reason =
       '{"status":"401","schemes":"bearer","scope":"https://outlook.office.com/POP.AccessAsUser.All"}';
-    const server = await fakePop3Server('+OK ready\r\n', (line) => {
+    const answer = (line: string) => {
       if (line === 'CAPA') return '+OK\r\nSASL XOAUTH2\r\n.\r\n';
       if (line === 'AUTH XOAUTH2') return '+ \r\n';
       if (line === '') return '-ERR Authentication failure: unknown user name or bad password.\r\n';
       return `+ ${Buffer.from(reason).toString('base64')}\r\n`; // the SASL string
-    });
-    try {
+    };
+    await withFakePop3Server(answer, async (server) => {
       const token = `token-${randomBytes(12).toString('hex')}`;
       const error = await failureOf(
-        Pop3Session.open({
-          host: '127.0.0.1',
-          port: server.port,
-          security: 'none',
-          auth: { kind: 'oauth2', user: 'alice@example.com', accessToken: token },
-        }),
+        Pop3Session.open(
+          fakeServerSettings(server.port, {
+            auth: { kind: 'oauth2', user: 'alice@example.com', accessToken: token },
+          }),
+        ),
       );
       expect(error.kind).toBe('auth');
       expect(error.message).toBe(
@@ -532,47 +523,32 @@ describe('AUTH XOAUTH2 against Dovecot', () => {
         '',
       ]);
       expect(JSON.stringify({ ...error, message: error.message })).not.toContain(token);
-    } finally {
-      await server.stop();
-    }
+    });
   });
 });
 
 describe('fetchAndCapturePop3', () => {
   it('captures in batches, commits each batch with DELE + QUIT, and leaves the maildrop empty', async () => {
     const settings = newMailbox('starttls');
-    const fixtures = FIXTURES.map((name) => readMailFixture(name));
-    await append(settings, fixtures);
+    const fixtures = await appendFixtures(settings, FIXTURES.length);
     const { captured, capture } = collector();
-    const onServerAfterBatch: number[] = [];
-    const receiptsPerBatch: number[] = [];
+    const {
+      receiptsPerBatch,
+      onServerAfterBatch: onServerAfterBatch,
+      afterBatchDeleted,
+    } = batchRecorder(() => countOnServer(settings));
 
-    const result = await withPop3Session(settings, (session) =>
-      fetchAndCapturePop3(session, {
-        batchSize: 2,
-        maxMessageBytes: 1024 * 1024,
-        capture,
-        afterBatchDeleted: async (receipts) => {
-          receiptsPerBatch.push(receipts.length);
-          onServerAfterBatch.push(await countOnServer(settings));
-        },
-      }),
-    );
-
-    expect(result).toEqual({
-      seen: 5,
-      captured: 5,
-      alreadyCaptured: 0,
-      deleted: 5,
-      truncated: 0,
-      problems: [],
-      stoppedEarly: false,
+    const result = await fetchRun(settings, {
+      batchSize: 2,
+      maxMessageBytes: 1024 * 1024,
+      capture,
+      afterBatchDeleted,
     });
+
+    expect(result).toEqual(everythingCaptured(5));
     expect(receiptsPerBatch).toEqual([2, 2, 1]);
     expect(onServerAfterBatch).toEqual([3, 1, 0]);
-    expect(captured.map((message) => message.raw)).toEqual(fixtures);
-    expect(captured.map((message) => message.size)).toEqual(fixtures.map((bytes) => bytes.length));
-    expect(captured.every((message) => !message.truncated)).toBe(true);
+    expectCapturedWhole(captured, fixtures);
     // pop3_uidl_format of the test Dovecot is %08Xu%08Xv: UID then UIDVALIDITY, in hex.
     expect(captured.map((message) => message.remoteId)).toEqual(
       [1, 2, 3, 4, 5].map((uid) => expect.stringMatching(new RegExp(`^pop3:0000000${uid}[0-9a-f]{8}$`))),
@@ -582,9 +558,7 @@ describe('fetchAndCapturePop3', () => {
   it('returns nothing for an empty maildrop', async () => {
     const settings = newMailbox('tls');
     const { captured, capture } = collector();
-    const result = await withPop3Session(settings, (session) =>
-      fetchAndCapturePop3(session, { batchSize: 10, maxMessageBytes: 1024, capture }),
-    );
+    const result = await fetchRun(settings, { maxMessageBytes: 1024, capture });
     expect(result).toMatchObject({ seen: 0, captured: 0, deleted: 0 });
     expect(captured).toEqual([]);
   });
@@ -605,8 +579,9 @@ describe('fetchAndCapturePop3', () => {
     expect(straddled).toBeGreaterThan(0);
 
     const { captured, capture } = collector();
-    const result = await withPop3Session({ ...settings, timeouts: { commandMs: 5_000 } }, (session) =>
-      fetchAndCapturePop3(session, { batchSize: 100, maxMessageBytes: 1 << 20, capture }),
+    const result = await fetchRun(
+      { ...settings, timeouts: { commandMs: 5_000 } },
+      { batchSize: 100, capture },
     );
     expect(result).toMatchObject({ seen: messages.length, captured: messages.length, problems: [] });
     expect(captured.map((message) => message.raw)).toEqual(messages);
@@ -628,9 +603,7 @@ describe('fetchAndCapturePop3', () => {
     expect(large.raw.length).toBeGreaterThan(30_000_000);
     const { captured, capture } = collector();
 
-    const result = await withPop3Session(settings, (session) =>
-      fetchAndCapturePop3(session, { batchSize: 10, maxMessageBytes: limit, capture }),
-    );
+    const result = await fetchRun(settings, { maxMessageBytes: limit, capture });
 
     expect(result).toMatchObject({ seen: 3, captured: 3, deleted: 3, truncated: 1, problems: [] });
     expect(captured[0]).toMatchObject({ raw: small, size: small.length, truncated: false });
@@ -649,9 +622,7 @@ describe('fetchAndCapturePop3', () => {
     await append(settings, [readMailFixture(FIXTURES[1])]);
     const { captured, capture } = collector();
 
-    const result = await withPop3Session(settings, (session) =>
-      fetchAndCapturePop3(session, { batchSize: 10, maxMessageBytes: 1 << 20, capture }),
-    );
+    const result = await fetchRun(settings, { capture });
 
     expect(result).toMatchObject({ seen: 3, captured: 2, deleted: 2 });
     expect(result.problems).toEqual([
@@ -669,29 +640,14 @@ describe('fetchAndCapturePop3', () => {
 
   it('leaves the batch on the server when a capture fails, and deletes it once captured', async () => {
     const settings = newMailbox('starttls');
-    await append(
-      settings,
-      FIXTURES.slice(0, 3).map((name) => readMailFixture(name)),
-    );
-    const stored = new Set<string>();
-    let calls = 0;
-    const failing = async (message: FetchedMessage): Promise<CaptureReceipt> => {
-      if (++calls === 2) throw new Error('database is down');
-      stored.add(message.remoteId);
-      return { alreadyCaptured: false };
-    };
+    await appendFixtures(settings, 3);
+    const { stored, capture: failing } = captureFailingOnSecondCall();
 
-    await expect(
-      withPop3Session(settings, (session) =>
-        fetchAndCapturePop3(session, { batchSize: 10, maxMessageBytes: 1 << 20, capture: failing }),
-      ),
-    ).rejects.toThrow('database is down');
+    await expect(fetchRun(settings, { capture: failing })).rejects.toThrow('database is down');
     expect(await countOnServer(settings)).toBe(3);
 
     const { captured, capture } = collector((message) => stored.has(message.remoteId));
-    const result = await withPop3Session(settings, (session) =>
-      fetchAndCapturePop3(session, { batchSize: 10, maxMessageBytes: 1 << 20, capture }),
-    );
+    const result = await fetchRun(settings, { capture });
     expect(result).toMatchObject({ seen: 3, captured: 2, alreadyCaptured: 1, deleted: 3 });
     expect(captured).toHaveLength(3);
     expect(await countOnServer(settings)).toBe(0);
@@ -699,30 +655,20 @@ describe('fetchAndCapturePop3', () => {
 
   it('keeps every message on the server when the connection drops before QUIT; the next run deletes them once', async () => {
     const settings = newMailbox('none');
-    const fixtures = FIXTURES.slice(0, 4).map((name) => readMailFixture(name));
-    await append(settings, fixtures);
+    const fixtures = await appendFixtures(settings, 4);
     const proxy = await startFaultProxy({ host: dovecot.host, port: dovecot.pop3Port });
     try {
       proxy.cutWhenClientSends = /^QUIT/m;
       const viaProxy = { ...settings, port: proxy.port };
-      const stored = new Map<string, Buffer>();
-      const capture = async (message: FetchedMessage): Promise<CaptureReceipt> => {
-        const alreadyCaptured = stored.has(message.remoteId);
-        if (!alreadyCaptured) stored.set(message.remoteId, message.raw);
-        return { alreadyCaptured };
-      };
+      const { stored, capture } = dedupingStore();
       const afterBatches: number[] = [];
+      const run = () =>
+        fetchRun(viaProxy, {
+          capture,
+          afterBatchDeleted: async (receipts) => void afterBatches.push(receipts.length),
+        });
 
-      const error = await failureOf(
-        withPop3Session(viaProxy, (session) =>
-          fetchAndCapturePop3(session, {
-            batchSize: 10,
-            maxMessageBytes: 1 << 20,
-            capture,
-            afterBatchDeleted: async (receipts) => void afterBatches.push(receipts.length),
-          }),
-        ),
-      );
+      const error = await failureOf(run());
       expect(proxy.cuts).toBe(1);
       expect(error.kind).toBe('connection');
       expect(error.message).toBe(
@@ -734,14 +680,7 @@ describe('fetchAndCapturePop3', () => {
       expect(await countOnServer(settings)).toBe(4);
 
       proxy.cutWhenClientSends = null;
-      const result = await withPop3Session(viaProxy, (session) =>
-        fetchAndCapturePop3(session, {
-          batchSize: 10,
-          maxMessageBytes: 1 << 20,
-          capture,
-          afterBatchDeleted: async (receipts) => void afterBatches.push(receipts.length),
-        }),
-      );
+      const result = await run();
       expect(result).toMatchObject({ seen: 4, captured: 0, alreadyCaptured: 4, deleted: 4 });
       expect(afterBatches).toEqual([4]);
       expect([...stored.values()]).toEqual(fixtures);
@@ -760,26 +699,18 @@ describe('fetchAndCapturePop3', () => {
     const proxy = await startFaultProxy({ host: dovecot.host, port: dovecot.pop3Port });
     try {
       const viaProxy = { ...settings, port: proxy.port };
-      const stored = new Map<string, Buffer>();
-      const capture = async (message: FetchedMessage): Promise<CaptureReceipt> => {
-        const alreadyCaptured = stored.has(message.remoteId);
-        if (!alreadyCaptured) stored.set(message.remoteId, message.raw);
-        return { alreadyCaptured };
-      };
+      const { stored, capture } = dedupingStore();
       const deletedPerRun: number[][] = [[], []];
       const run = (index: number) =>
-        withPop3Session(viaProxy, (session) =>
-          fetchAndCapturePop3(session, {
-            batchSize: 100,
-            maxMessageBytes: 1 << 20,
-            capture,
-            afterBatchDeleted: async (receipts) => {
-              deletedPerRun[index].push(receipts.length);
-              // After the first batch is committed, the next QUIT never reaches the server.
-              if (index === 0) proxy.cutWhenClientSends = /^QUIT/m;
-            },
-          }),
-        );
+        fetchRun(viaProxy, {
+          batchSize: 100,
+          capture,
+          afterBatchDeleted: async (receipts) => {
+            deletedPerRun[index].push(receipts.length);
+            // After the first batch is committed, the next QUIT never reaches the server.
+            if (index === 0) proxy.cutWhenClientSends = /^QUIT/m;
+          },
+        });
 
       const error = await failureOf(run(0));
       expect(error.kind).toBe('connection');
@@ -805,22 +736,16 @@ describe('fetchAndCapturePop3', () => {
 
   it('stops between batches when the signal is aborted', async () => {
     const settings = newMailbox('tls');
-    await append(
-      settings,
-      FIXTURES.slice(0, 4).map((name) => readMailFixture(name)),
-    );
+    await appendFixtures(settings, 4);
     const controller = new AbortController();
     const { captured, capture } = collector();
 
-    const result = await withPop3Session(settings, (session) =>
-      fetchAndCapturePop3(session, {
-        batchSize: 2,
-        maxMessageBytes: 1 << 20,
-        capture,
-        afterBatchDeleted: async () => controller.abort(),
-        signal: controller.signal,
-      }),
-    );
+    const result = await fetchRun(settings, {
+      batchSize: 2,
+      capture,
+      afterBatchDeleted: async () => controller.abort(),
+      signal: controller.signal,
+    });
 
     expect(result).toMatchObject({ seen: 4, captured: 2, deleted: 2, stoppedEarly: true });
     expect(captured).toHaveLength(2);
